@@ -1,0 +1,77 @@
+/**
+ * Every error a store raises on purpose is a `SkillMetricsError`; `code` is stable for programs,
+ * `message` says what was wrong and where. A store that raises one has changed nothing.
+ */
+export class SkillMetricsError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** An argument is missing, of the wrong type or out of range. `field` names it. */
+export class InvalidInputError extends SkillMetricsError {
+  readonly field: string;
+  constructor(field: string, problem: string) {
+    super('INVALID_INPUT', `${field} ${problem}`);
+    this.field = field;
+  }
+}
+
+/** No invocation with this id is stored. */
+export class UnknownInvocationError extends SkillMetricsError {
+  readonly invocationId: string;
+  constructor(invocationId: string) {
+    super('UNKNOWN_INVOCATION', `no invocation with id ${JSON.stringify(invocationId)}`);
+    this.invocationId = invocationId;
+  }
+}
+
+/** The invocation was already completed or abandoned; it counts once. */
+export class InvocationAlreadyCompletedError extends SkillMetricsError {
+  readonly invocationId: string;
+  constructor(invocationId: string) {
+    super('ALREADY_COMPLETED', `invocation ${JSON.stringify(invocationId)} is already finished`);
+    this.invocationId = invocationId;
+  }
+}
+
+/** An id was recorded again with different content. `fields` lists what differs. */
+export class InvocationConflictError extends SkillMetricsError {
+  readonly invocationId: string;
+  readonly fields: string[];
+  constructor(invocationId: string, fields: string[]) {
+    super(
+      'INVOCATION_CONFLICT',
+      `invocation ${JSON.stringify(invocationId)} is already stored with a different ${fields.join(', ')}`,
+    );
+    this.invocationId = invocationId;
+    this.fields = fields;
+  }
+}
+
+/** The store was closed; open a new one. */
+export class StoreClosedError extends SkillMetricsError {
+  constructor() {
+    super('STORE_CLOSED', 'the store is closed');
+  }
+}
+
+/** The database's migrations do not match the ones this version ships (changed, unknown or newer). */
+export class MigrationError extends SkillMetricsError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('MIGRATION', message, options);
+  }
+}
+
+/** A short description of a value for error messages. */
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string')
+    return `the string ${JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value)}`;
+  if (typeof value === 'object') return 'an object';
+  return `${typeof value} ${String(value)}`;
+}

@@ -1,0 +1,11 @@
+/**
+ * `@skill-metrics/core/contract`: the store contract, its errors and the pure helpers every store
+ * shares. Imports no database driver.
+ */
+export * from './aggregate.js';
+export * from './errors.js';
+export * from './ids.js';
+export * from './time.js';
+export * from './track.js';
+export type * from './types.js';
+export * from './validate.js';

@@ -1,0 +1,141 @@
+/**
+ * The store contract every skill-metrics store implements: SQLite, PostgreSQL, the legacy JSON file,
+ * and the dual store that sits over two of them. Everything here is driver-free.
+ */
+
+/** A finished invocation is `completed` or `abandoned`; until then it is `pending`. */
+export type InvocationStatus = 'pending' | 'completed' | 'abandoned';
+
+/** Context recorded with an invocation when it starts. */
+export interface TrackOptions {
+  /** The workflow the skill was run in, e.g. `"comprehensive"`. @default null */
+  workflowPath?: string | null;
+  /** The session that ran it; feeds per-session figures. @default null */
+  sessionId?: string | null;
+  /** The project it ran in; feeds per-project figures. @default null */
+  projectPath?: string | null;
+  /** Any JSON object the caller wants kept with the invocation. @default null */
+  userContext?: Record<string, unknown> | null;
+}
+
+/** How an invocation ended. */
+export interface CompleteOptions {
+  /** `false` marks the invocation abandoned. @default true */
+  completed?: boolean;
+  /** What the user did next; each entry is counted in `followUpActions`. @default [] */
+  followUpActions?: string[];
+  /** The kind of error that ended it, e.g. `"ValueError"`; counted in `commonErrors`. @default null */
+  errorType?: string | null;
+}
+
+/** A started invocation. Completing it twice rejects and counts nothing. */
+export interface InvocationHandle {
+  readonly invocationId: string;
+  complete(options?: CompleteOptions): Promise<void>;
+}
+
+/** One invocation as stored. Timestamps are canonical (see `toCanonicalTimestamp`). */
+export interface Invocation {
+  id: string;
+  skillName: string;
+  invokedAt: string;
+  workflowPath: string | null;
+  status: InvocationStatus;
+  completed: boolean;
+  completedAt: string | null;
+  durationSeconds: number | null;
+  errorType: string | null;
+  followUpActions: string[];
+  sessionId: string | null;
+  projectPath: string | null;
+  userContext: Record<string, unknown> | null;
+}
+
+/**
+ * An invocation to import with its id, timestamps and outcome (backfill, dual-write).
+ * It is pending when `completed` is false and both `durationSeconds` and `completedAt` are null.
+ */
+export type InvocationInput = Omit<Invocation, 'status' | 'completedAt'> & { completedAt?: string | null };
+
+/**
+ * What `recordInvocation` did: `inserted` a new row, `completed` a pending row with the same id,
+ * or left it `unchanged` because the same invocation was already there.
+ */
+export interface RecordResult {
+  id: string;
+  outcome: 'inserted' | 'completed' | 'unchanged';
+}
+
+/** What `recordInvocations` did, counted by outcome. */
+export interface RecordBatchResult {
+  inserted: number;
+  completed: number;
+  unchanged: number;
+}
+
+/** Aggregates of one skill over its finished invocations. */
+export interface SkillMetrics {
+  skillName: string;
+  totalInvocations: number;
+  completedInvocations: number;
+  abandonedInvocations: number;
+  totalDurationSeconds: number;
+  workflowPaths: Record<string, number>;
+  commonErrors: Record<string, number>;
+  followUpActions: Record<string, number>;
+  firstInvoked: string | null;
+  lastInvoked: string | null;
+  /** completed / total × 100; 0 when there is none. */
+  completionRate: number;
+  /** totalDurationSeconds / completedInvocations; 0 when there is none. */
+  avgDurationSeconds: number;
+  p50DurationSeconds: number | null;
+  p95DurationSeconds: number | null;
+  p99DurationSeconds: number | null;
+}
+
+export interface MetricsSummary {
+  totalSkills: number;
+  totalInvocations: number;
+  overallCompletionRate: number;
+  mostUsedSkill: string | null;
+  mostUsedCount: number;
+  avgDurationSeconds: number;
+  /** Every skill with its total, most used first (ties by name). */
+  skillsByUsage: Array<[string, number]>;
+}
+
+/** Filters for `listInvocations`. Results come in `(invokedAt, id)` order. */
+export interface InvocationQuery {
+  skillName?: string;
+  sessionId?: string;
+  projectPath?: string;
+  status?: InvocationStatus;
+  /** Inclusive lower bound on `invokedAt` (any ISO-8601 time with a zone). */
+  since?: string;
+  /** Exclusive upper bound on `invokedAt`. */
+  until?: string;
+  /** Rows fetched per round trip. @default 500 */
+  pageSize?: number;
+}
+
+export interface SkillMetricsStore {
+  /** Starts an invocation; it is stored at once as pending. */
+  trackInvocation(skillName: string, options?: TrackOptions): Promise<InvocationHandle>;
+  /**
+   * Runs `fn` as one invocation: resolves → completed; throws → abandoned with
+   * `errorType = error.name`, and the error is rethrown.
+   */
+  track<T>(skillName: string, fn: () => T | Promise<T>, options?: TrackOptions): Promise<T>;
+  /** Imports one invocation; idempotent on `id`. */
+  recordInvocation(invocation: InvocationInput): Promise<RecordResult>;
+  /** Imports many invocations in one transaction: all of them or, on any bad input, none. */
+  recordInvocations(invocations: Iterable<InvocationInput>): Promise<RecordBatchResult>;
+  getSkillMetrics(skillName: string): Promise<SkillMetrics | null>;
+  /** Every skill, most used first. */
+  getAllMetrics(): Promise<Map<string, SkillMetrics>>;
+  getSummary(): Promise<MetricsSummary>;
+  /** Streams invocations in `(invokedAt, id)` order, paging with a cursor. */
+  listInvocations(query?: InvocationQuery): AsyncIterable<Invocation>;
+  close(): Promise<void>;
+}

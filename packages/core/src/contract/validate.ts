@@ -1,0 +1,183 @@
+import { describe, InvalidInputError } from './errors.js';
+import { formatEpochMs, timestampToEpochMs, toCanonicalTimestamp } from './time.js';
+import type { Invocation, InvocationInput, TrackOptions } from './types.js';
+
+/**
+ * Input checks shared by every store, so that they all reject the same things with the same
+ * errors before touching storage.
+ */
+
+export function checkSkillName(value: unknown, field = 'skillName'): string {
+  if (typeof value !== 'string') throw new InvalidInputError(field, `must be a string, got ${describe(value)}`);
+  if (value.length === 0) throw new InvalidInputError(field, 'must not be empty');
+  return value;
+}
+
+function optionalText(value: unknown, field: string): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string') throw new InvalidInputError(field, `must be a string or null, got ${describe(value)}`);
+  return value;
+}
+
+function optionalObject(value: unknown, field: string): Record<string, unknown> | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new InvalidInputError(field, `must be a plain object or null, got ${describe(value)}`);
+  }
+  try {
+    JSON.stringify(value);
+  } catch (error) {
+    throw new InvalidInputError(field, `must be JSON-serialisable (${(error as Error).message})`);
+  }
+  return value as Record<string, unknown>;
+}
+
+function stringList(value: unknown, field: string): string[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw new InvalidInputError(field, `must be an array of strings, got ${describe(value)}`);
+  for (let i = 0; i < value.length; i++) {
+    if (typeof value[i] !== 'string') {
+      throw new InvalidInputError(`${field}[${i}]`, `must be a string, got ${describe(value[i])}`);
+    }
+  }
+  return value as string[];
+}
+
+function optionsObject(value: unknown, field: string): Record<string, unknown> {
+  if (value === undefined) return {};
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new InvalidInputError(field, `must be an object, got ${describe(value)}`);
+  }
+  return value as Record<string, unknown>;
+}
+
+export type CheckedTrackOptions = Required<{ [K in keyof TrackOptions]: NonNullable<TrackOptions[K]> | null }>;
+
+export function checkTrackOptions(value: unknown): CheckedTrackOptions {
+  const o = optionsObject(value, 'options');
+  return {
+    workflowPath: optionalText(o.workflowPath, 'workflowPath'),
+    sessionId: optionalText(o.sessionId, 'sessionId'),
+    projectPath: optionalText(o.projectPath, 'projectPath'),
+    userContext: optionalObject(o.userContext, 'userContext'),
+  };
+}
+
+export interface CheckedCompleteOptions {
+  completed: boolean;
+  followUpActions: string[];
+  errorType: string | null;
+}
+
+export function checkCompleteOptions(value: unknown): CheckedCompleteOptions {
+  const o = optionsObject(value, 'options');
+  if (o.completed !== undefined && typeof o.completed !== 'boolean') {
+    throw new InvalidInputError('completed', `must be a boolean, got ${describe(o.completed)}`);
+  }
+  return {
+    completed: o.completed ?? true,
+    followUpActions: stringList(o.followUpActions, 'followUpActions'),
+    errorType: optionalText(o.errorType, 'errorType'),
+  };
+}
+
+export function checkDuration(value: unknown, field = 'durationSeconds'): number | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new InvalidInputError(field, `must be a finite number or null, got ${describe(value)}`);
+  }
+  if (value < 0) throw new InvalidInputError(field, `must not be negative, got ${value}`);
+  return value;
+}
+
+/**
+ * Checks an invocation to import and returns it complete and canonical: timestamps in canonical
+ * form, and `status` and `completedAt` settled. A finished invocation without `completedAt` is
+ * given `invokedAt + durationSeconds`.
+ */
+export function checkInvocationInput(value: unknown, label = 'invocation'): Invocation {
+  const o = optionsObject(value, label);
+  if (typeof o.id !== 'string' || o.id.length === 0) {
+    throw new InvalidInputError(`${label}.id`, `must be a non-empty string, got ${describe(o.id)}`);
+  }
+  const where = (field: string) => `${label}.${field}`;
+  const skillName = checkSkillName(o.skillName, where('skillName'));
+  const invokedAt = toCanonicalTimestamp(o.invokedAt, { field: where('invokedAt') });
+  if (typeof o.completed !== 'boolean') {
+    throw new InvalidInputError(where('completed'), `must be a boolean, got ${describe(o.completed)}`);
+  }
+  const durationSeconds = checkDuration(o.durationSeconds, where('durationSeconds'));
+  let completedAt =
+    o.completedAt === undefined || o.completedAt === null
+      ? null
+      : toCanonicalTimestamp(o.completedAt, { field: where('completedAt') });
+  const pending = !o.completed && durationSeconds === null && completedAt === null;
+  if (!pending && completedAt === null) {
+    completedAt = formatEpochMs(timestampToEpochMs(invokedAt) + (durationSeconds ?? 0) * 1000);
+  }
+  const followUpActions = stringList(o.followUpActions, where('followUpActions'));
+  const errorType = optionalText(o.errorType, where('errorType'));
+  if (pending && (followUpActions.length > 0 || errorType !== null)) {
+    throw new InvalidInputError(
+      where('completed'),
+      'is false with no duration or completedAt (pending), but an outcome is given',
+    );
+  }
+  return {
+    id: o.id,
+    skillName,
+    invokedAt,
+    workflowPath: optionalText(o.workflowPath, where('workflowPath')),
+    status: pending ? 'pending' : o.completed ? 'completed' : 'abandoned',
+    completed: o.completed,
+    completedAt,
+    durationSeconds,
+    errorType,
+    followUpActions,
+    sessionId: optionalText(o.sessionId, where('sessionId')),
+    projectPath: optionalText(o.projectPath, where('projectPath')),
+    userContext: optionalObject(o.userContext, where('userContext')),
+  };
+}
+
+/** A JSON text with object keys sorted, so equal values give equal text. */
+export function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        )
+      : v,
+  );
+}
+
+/**
+ * The fields in which a stored invocation differs from one being recorded with the same id.
+ * A pending stored invocation may be finished by the new one; a finished one may be recorded
+ * again as pending (an earlier state of the same invocation).
+ */
+export function conflictingFields(stored: Invocation, incoming: Invocation, incomingHasCompletedAt: boolean): string[] {
+  const fields: string[] = [];
+  const same = <K extends keyof Invocation>(k: K) => {
+    if (stored[k] !== incoming[k]) fields.push(k);
+  };
+  same('skillName');
+  same('invokedAt');
+  same('workflowPath');
+  same('sessionId');
+  same('projectPath');
+  if (stableJson(stored.userContext) !== stableJson(incoming.userContext)) fields.push('userContext');
+  if (stored.status !== 'pending' && incoming.status !== 'pending') {
+    same('completed');
+    same('durationSeconds');
+    same('errorType');
+    if (stableJson(stored.followUpActions) !== stableJson(incoming.followUpActions)) fields.push('followUpActions');
+    if (incomingHasCompletedAt) same('completedAt');
+  }
+  return fields;
+}
+
+/** `true` when `value` has a non-null `completedAt`, before checking. */
+export function hasCompletedAt(value: InvocationInput): boolean {
+  return value.completedAt !== undefined && value.completedAt !== null;
+}

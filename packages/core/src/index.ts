@@ -1,0 +1,9 @@
+/**
+ * `@skill-metrics/core`: skill usage metrics on SQLite. `openStore()` gives a `SkillMetricsStore`;
+ * the contract, errors and pure helpers are re-exported from `./contract`.
+ */
+export * from './contract/index.js';
+export { getStore, type OpenStoreOptions, openStore, trackSkill } from './open.js';
+export * as sqliteSchema from './schema/sqlite.js';
+export { type AppliedMigration, loadMigrations, type Migration, migrate, readApplied } from './sqlite/migrations.js';
+export { DEFAULT_DB_PATH, SqliteStore, type SqliteStoreOptions } from './sqlite/store.js';

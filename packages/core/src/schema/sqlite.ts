@@ -1,0 +1,69 @@
+import { sql } from 'drizzle-orm';
+import { index, integer, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+
+/**
+ * The SQLite schema. Table and column names are the original design guide's, because other tools
+ * read this database with plain SQL. `drizzle-kit generate` turns changes here into migrations.
+ */
+
+/** One row per invocation, pending from start until completed or abandoned. */
+export const skillInvocation = sqliteTable(
+  'skill_invocation',
+  {
+    id: text('id').primaryKey(),
+    skillName: text('skill_name').notNull(),
+    /** Canonical UTC time, `2026-11-26T10:18:08.719857Z`. */
+    invokedAt: text('invoked_at').notNull(),
+    workflowPath: text('workflow_path'),
+    completed: integer('completed', { mode: 'boolean' }).notNull().default(false),
+    /** Null while pending; tells pending (null) from abandoned (set, `completed` false). */
+    completedAt: text('completed_at'),
+    durationSeconds: real('duration_seconds'),
+    errorType: text('error_type'),
+    sessionId: text('session_id'),
+    followUpActions: text('follow_up_actions', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
+    schemaVersion: integer('schema_version').notNull().default(1),
+    projectPath: text('project_path'),
+    userContext: text('user_context', { mode: 'json' }).$type<Record<string, unknown>>(),
+  },
+  (t) => [
+    // Every listing pages by (invoked_at, id); each filter has an index that ends in that order.
+    index('idx_skill_invocation_time').on(t.invokedAt, t.id),
+    index('idx_skill_invocation_skill_time').on(t.skillName, t.invokedAt, t.id),
+    index('idx_skill_invocation_session_time')
+      .on(t.sessionId, t.invokedAt, t.id)
+      .where(sql`${t.sessionId} IS NOT NULL`),
+    index('idx_skill_invocation_project_time')
+      .on(t.projectPath, t.invokedAt, t.id)
+      .where(sql`${t.projectPath} IS NOT NULL`),
+  ],
+);
+
+/** A skill's figures, kept current in the same transaction as every write. */
+export const skillMetrics = sqliteTable(
+  'skill_metrics',
+  {
+    skillName: text('skill_name').primaryKey(),
+    totalInvocations: integer('total_invocations').notNull().default(0),
+    completedInvocations: integer('completed_invocations').notNull().default(0),
+    abandonedInvocations: integer('abandoned_invocations').notNull().default(0),
+    totalDurationSeconds: real('total_duration_seconds').notNull().default(0),
+    workflowPaths: text('workflow_paths', { mode: 'json' })
+      .$type<Record<string, number>>()
+      .notNull()
+      .default(sql`'{}'`),
+    commonErrors: text('common_errors', { mode: 'json' }).$type<Record<string, number>>().notNull().default(sql`'{}'`),
+    followUpActions: text('follow_up_actions', { mode: 'json' })
+      .$type<Record<string, number>>()
+      .notNull()
+      .default(sql`'{}'`),
+    firstInvoked: text('first_invoked'),
+    lastInvoked: text('last_invoked'),
+    completionRate: real('completion_rate').notNull().default(0),
+    avgDurationSeconds: real('avg_duration_seconds').notNull().default(0),
+    schemaVersion: integer('schema_version').notNull().default(1),
+    lastAggregatedAt: text('last_aggregated_at'),
+  },
+  // No index on total_invocations: the table holds one row per skill, and such an index would be
+  // rewritten on every completion to speed up a sort of a few dozen rows.
+);
