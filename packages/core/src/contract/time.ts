@@ -14,12 +14,23 @@ export function nowTimestamp(): string {
   return formatEpochMs(Date.now());
 }
 
+let cachedDay = Number.NaN;
+let cachedDate = '';
+const pad2 = (n: number) => (n < 10 ? `0${n}` : `${n}`);
+
 /** Formats epoch milliseconds (fractions of a millisecond kept to the microsecond). */
 export function formatEpochMs(epochMs: number): string {
-  const wholeMs = Math.floor(epochMs);
-  const micros = Math.round((epochMs - wholeMs) * 1000);
-  const iso = new Date(wholeMs).toISOString(); // 2026-11-26T10:18:08.719Z
-  return `${iso.slice(0, 23)}${String(Math.min(micros, 999)).padStart(3, '0')}Z`;
+  const micros = Math.round(epochMs * 1000);
+  const second = Math.floor(micros / 1_000_000);
+  const day = Math.floor(second / 86_400);
+  // Date#toISOString is slow next to a write; the date part changes once a day.
+  if (day !== cachedDay) {
+    cachedDay = day;
+    cachedDate = new Date(day * 86_400_000).toISOString().slice(0, 11); // 2026-11-26T
+  }
+  const s = second - day * 86_400;
+  const time = `${pad2(Math.floor(s / 3600))}:${pad2(Math.floor(s / 60) % 60)}:${pad2(s % 60)}`;
+  return `${cachedDate}${time}.${String(micros - second * 1_000_000).padStart(6, '0')}Z`;
 }
 
 export function isCanonicalTimestamp(value: unknown): value is string {
@@ -82,7 +93,8 @@ export function toCanonicalTimestamp(value: unknown, options: ParseTimestampOpti
 
 /** Epoch milliseconds of a canonical timestamp (sub-millisecond digits included as a fraction). */
 export function timestampToEpochMs(canonical: string): number {
-  return Date.parse(`${canonical.slice(0, 19)}Z`) + Number(canonical.slice(20, 26)) / 1000;
+  const n = (from: number, to: number) => Number(canonical.slice(from, to));
+  return Date.UTC(n(0, 4), n(5, 7) - 1, n(8, 10), n(11, 13), n(14, 16), n(17, 19)) + n(20, 26) / 1000;
 }
 
 /** The zone this machine's clock is in, as Node reports it. */

@@ -46,13 +46,17 @@ import {
   hasCompletedAt,
 } from '../contract/validate.js';
 import { skillInvocation as inv, skillMetrics as sm } from '../schema/sqlite.js';
+import { compileRowsRead, compileWrite } from './compiled.js';
 import { migrate } from './migrations.js';
 
 /** Where `openStore()` keeps its database when no path is given, relative to the working directory. */
 export const DEFAULT_DB_PATH = '.session-buddy/skill_metrics.db';
 
 export interface SqliteStoreOptions {
-  /** The database file; created with its folder if missing. @default '.session-buddy/skill_metrics.db' */
+  /**
+   * The database file; created with its folder if missing. `':memory:'` keeps it in memory.
+   * @default '.session-buddy/skill_metrics.db'
+   */
   path?: string;
   /** How long a write waits for another process's lock before failing, in ms. @default 5000 */
   busyTimeoutMs?: number;
@@ -67,6 +71,8 @@ export interface SqliteStoreOptions {
 const schema = { skillInvocation: inv, skillMetrics: sm };
 type Db = BetterSQLite3Database<typeof schema>;
 const p = sql.placeholder;
+/** An invocation as placeholder values (Drizzle types them as a record; copying would cost on every row). */
+const asParams = (value: Invocation) => value as unknown as Record<string, unknown>;
 /** A placeholder in `update().set()`, where Drizzle encodes it through the column (its types want SQL there). */
 const setTo = (name: string) => p(name) as unknown as SQL;
 
@@ -106,7 +112,7 @@ function withStatus(row: StoredInvocation): Invocation {
 }
 
 /** The statements of the hot paths, prepared once per connection. */
-function prepareStatements(db: Db) {
+function prepareStatements(db: Db, client: Database.Database) {
   const totalsValues = {
     skillName: p('skillName'),
     totalInvocations: p('totalInvocations'),
@@ -138,7 +144,10 @@ function prepareStatements(db: Db) {
     userContext: p('userContext'),
   };
   return {
-    insertInvocation: db.insert(inv).values(invocationValues).onConflictDoNothing({ target: inv.id }).prepare(),
+    insertInvocation: compileWrite(
+      client,
+      db.insert(inv).values(invocationValues).onConflictDoNothing({ target: inv.id }),
+    ),
     finishPending: db
       .update(inv)
       .set({
@@ -161,38 +170,42 @@ function prepareStatements(db: Db) {
       .from(sm)
       .where(eq(sm.skillName, p('skillName')))
       .prepare(),
-    upsertTotals: db
-      .insert(sm)
-      .values(totalsValues)
-      .onConflictDoUpdate({
-        target: sm.skillName,
-        set: {
-          totalInvocations: excluded('total_invocations'),
-          completedInvocations: excluded('completed_invocations'),
-          abandonedInvocations: excluded('abandoned_invocations'),
-          totalDurationSeconds: excluded('total_duration_seconds'),
-          workflowPaths: excluded('workflow_paths'),
-          commonErrors: excluded('common_errors'),
-          followUpActions: excluded('follow_up_actions'),
-          firstInvoked: excluded('first_invoked'),
-          lastInvoked: excluded('last_invoked'),
-          completionRate: excluded('completion_rate'),
-          avgDurationSeconds: excluded('avg_duration_seconds'),
-          lastAggregatedAt: excluded('last_aggregated_at'),
-        },
-      })
-      .prepare(),
+    upsertTotals: compileWrite(
+      client,
+      db
+        .insert(sm)
+        .values(totalsValues)
+        .onConflictDoUpdate({
+          target: sm.skillName,
+          set: {
+            totalInvocations: excluded('total_invocations'),
+            completedInvocations: excluded('completed_invocations'),
+            abandonedInvocations: excluded('abandoned_invocations'),
+            totalDurationSeconds: excluded('total_duration_seconds'),
+            workflowPaths: excluded('workflow_paths'),
+            commonErrors: excluded('common_errors'),
+            followUpActions: excluded('follow_up_actions'),
+            firstInvoked: excluded('first_invoked'),
+            lastInvoked: excluded('last_invoked'),
+            completionRate: excluded('completion_rate'),
+            avgDurationSeconds: excluded('avg_duration_seconds'),
+            lastAggregatedAt: excluded('last_aggregated_at'),
+          },
+        }),
+    ),
     allTotals: db.select(totalsColumns).from(sm).orderBy(desc(sm.totalInvocations), asc(sm.skillName)).prepare(),
-    usage: db
-      .select({
-        skillName: sm.skillName,
-        totalInvocations: sm.totalInvocations,
-        completedInvocations: sm.completedInvocations,
-        totalDurationSeconds: sm.totalDurationSeconds,
-      })
-      .from(sm)
-      .orderBy(desc(sm.totalInvocations), asc(sm.skillName))
-      .prepare(),
+    usage: compileRowsRead(
+      client,
+      db
+        .select({
+          skillName: sm.skillName,
+          totalInvocations: sm.totalInvocations,
+          completedInvocations: sm.completedInvocations,
+          totalDurationSeconds: sm.totalDurationSeconds,
+        })
+        .from(sm)
+        .orderBy(desc(sm.totalInvocations), asc(sm.skillName)),
+    ),
   };
 }
 
@@ -223,8 +236,9 @@ export class SqliteStore implements SkillMetricsStore {
   >;
 
   constructor(options: SqliteStoreOptions = {}) {
-    this.path = resolve(options.path ?? DEFAULT_DB_PATH);
-    mkdirSync(dirname(this.path), { recursive: true });
+    const memory = options.path === ':memory:';
+    this.path = memory ? ':memory:' : resolve(options.path ?? DEFAULT_DB_PATH);
+    if (!memory) mkdirSync(dirname(this.path), { recursive: true });
     const client = new Database(this.path, { timeout: options.busyTimeoutMs ?? 5000 });
     try {
       client.pragma('journal_mode = WAL');
@@ -237,7 +251,7 @@ export class SqliteStore implements SkillMetricsStore {
     }
     this.#client = client;
     this.#db = drizzle({ client, schema });
-    this.#q = prepareStatements(this.#db);
+    this.#q = prepareStatements(this.#db, client);
     this.#finishTx = client.transaction((id: string, outcome: Outcome) => this.#finish(id, outcome));
     this.#recordTx = client.transaction((batch: Invocation[], explicit: boolean[]) => this.#record(batch, explicit));
   }
@@ -274,11 +288,14 @@ export class SqliteStore implements SkillMetricsStore {
       complete: async (completeOptions?: CompleteOptions) => {
         this.#ensureOpen();
         const c = checkCompleteOptions(completeOptions);
-        this.#finishTx.immediate(id, {
-          ...c,
+        const outcome: Outcome = {
+          completed: c.completed,
           completedAt: nowTimestamp(),
           durationSeconds: (performance.now() - started) / 1000,
-        });
+          errorType: c.errorType,
+          followUpActions: c.followUpActions,
+        };
+        this.#finishTx.immediate(id, outcome);
       },
     };
   }
@@ -325,7 +342,15 @@ export class SqliteStore implements SkillMetricsStore {
 
   async getSummary(): Promise<MetricsSummary> {
     this.#ensureOpen();
-    return summarize(this.#q.usage.all());
+    const rows = this.#q.usage() as Array<[string, number, number, number]>;
+    return summarize(
+      rows.map(([skillName, totalInvocations, completedInvocations, totalDurationSeconds]) => ({
+        skillName,
+        totalInvocations,
+        completedInvocations,
+        totalDurationSeconds,
+      })),
+    );
   }
 
   async *listInvocations(query: InvocationQuery = {}): AsyncGenerator<Invocation> {
@@ -363,22 +388,47 @@ export class SqliteStore implements SkillMetricsStore {
 
   /** Marks a pending invocation finished and adds it to its skill. Runs inside a transaction. */
   #finish(id: string, outcome: Outcome): void {
-    const row = this.#q.finishPending.get({ id, ...outcome });
+    const row = this.#q.finishPending.get({
+      id,
+      completed: outcome.completed,
+      completedAt: outcome.completedAt,
+      durationSeconds: outcome.durationSeconds,
+      errorType: outcome.errorType,
+      followUpActions: outcome.followUpActions,
+    });
     if (!row) {
       throw this.#q.invocationById.get({ id })
         ? new InvocationAlreadyCompletedError(id)
         : new UnknownInvocationError(id);
     }
-    this.#addToSkill(row.skillName, addFinished(emptyTotals(row.skillName), { ...row, ...outcome }));
+    const totals = this.#q.totalsBySkill.get({ skillName: row.skillName }) ?? emptyTotals(row.skillName);
+    this.#saveTotals(
+      addFinished(totals, {
+        invokedAt: row.invokedAt,
+        workflowPath: row.workflowPath,
+        completed: outcome.completed,
+        durationSeconds: outcome.durationSeconds,
+        errorType: outcome.errorType,
+        followUpActions: outcome.followUpActions,
+      }),
+    );
   }
 
-  /** Adds `more` to the stored figures of `skillName`. Runs inside a transaction. */
-  #addToSkill(skillName: string, more: SkillTotals): void {
-    const totals = mergeTotals(this.#q.totalsBySkill.get({ skillName }) ?? emptyTotals(skillName), more);
+  /** Writes a skill's figures with their derived fields. Runs inside a transaction. */
+  #saveTotals(t: SkillTotals): void {
     this.#q.upsertTotals.run({
-      ...totals,
-      completionRate: completionRate(totals.completedInvocations, totals.totalInvocations),
-      avgDurationSeconds: averageDuration(totals.totalDurationSeconds, totals.completedInvocations),
+      skillName: t.skillName,
+      totalInvocations: t.totalInvocations,
+      completedInvocations: t.completedInvocations,
+      abandonedInvocations: t.abandonedInvocations,
+      totalDurationSeconds: t.totalDurationSeconds,
+      workflowPaths: t.workflowPaths,
+      commonErrors: t.commonErrors,
+      followUpActions: t.followUpActions,
+      firstInvoked: t.firstInvoked,
+      lastInvoked: t.lastInvoked,
+      completionRate: completionRate(t.completedInvocations, t.totalInvocations),
+      avgDurationSeconds: averageDuration(t.totalDurationSeconds, t.completedInvocations),
       lastAggregatedAt: nowTimestamp(),
     });
   }
@@ -394,7 +444,7 @@ export class SqliteStore implements SkillMetricsStore {
     const counts = { inserted: 0, completed: 0, unchanged: 0 };
     batch.forEach((item, i) => {
       let outcome: RecordResult['outcome'];
-      if (this.#q.insertInvocation.run({ ...item }).changes === 1) {
+      if (this.#q.insertInvocation.run(item).changes === 1) {
         outcome = 'inserted';
         if (item.status !== 'pending') addToBatch(item.skillName, item);
       } else {
@@ -402,7 +452,7 @@ export class SqliteStore implements SkillMetricsStore {
         const differs = conflictingFields(stored, item, explicitCompletedAt[i] ?? false);
         if (differs.length > 0) throw new InvocationConflictError(item.id, differs);
         if (stored.status === 'pending' && item.status !== 'pending') {
-          this.#q.finishPending.get({ ...item });
+          this.#q.finishPending.get(asParams(item));
           addToBatch(item.skillName, item);
           outcome = 'completed';
         } else {
@@ -412,7 +462,9 @@ export class SqliteStore implements SkillMetricsStore {
       counts[outcome] += 1;
       outcomes.push({ id: item.id, outcome });
     });
-    for (const [skillName, more] of added) this.#addToSkill(skillName, more);
+    for (const [skillName, more] of added) {
+      this.#saveTotals(mergeTotals(this.#q.totalsBySkill.get({ skillName }) ?? emptyTotals(skillName), more));
+    }
     return { ...counts, outcomes };
   }
 }

@@ -1,0 +1,63 @@
+// A small benchmark harness. Machines here are noisy, so every figure is a ratio against a floor
+// measured in the same run: floor and candidate alternate in rounds, and the ratio quoted is the
+// median of the per-round ratios.
+
+import { performance } from 'node:perf_hooks';
+
+export function median(values) {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+async function timeOps(fn, ops) {
+  const start = performance.now();
+  for (let i = 0; i < ops; i++) {
+    const r = fn(i);
+    if (r && typeof r.then === 'function') await r;
+  }
+  return ((performance.now() - start) * 1000) / ops; // µs per op
+}
+
+/**
+ * Runs `floor` and `candidate` (functions of the op index) `ops` times per round, alternating
+ * which goes first, after `warmup` rounds that are not counted.
+ */
+export async function compare({ floor, candidate, ops = 1000, rounds = 15, warmup = 2 }) {
+  const f = [];
+  const c = [];
+  const ratios = [];
+  for (let r = 0; r < warmup + rounds; r++) {
+    let tf;
+    let tc;
+    if (r % 2 === 0) {
+      tf = await timeOps(floor, ops);
+      tc = await timeOps(candidate, ops);
+    } else {
+      tc = await timeOps(candidate, ops);
+      tf = await timeOps(floor, ops);
+    }
+    if (r < warmup) continue;
+    f.push(tf);
+    c.push(tc);
+    ratios.push(tc / tf);
+  }
+  return { floorUs: median(f), candidateUs: median(c), ratio: median(ratios) };
+}
+
+const rows = [];
+
+/** Records one result line; `target` is the largest acceptable ratio. */
+export function report(name, { floorUs, candidateUs, ratio }, target, floorName) {
+  const ok = ratio <= target;
+  rows.push({ name, floorUs, candidateUs, ratio, target, ok, floorName });
+  console.log(
+    `${ok ? 'ok  ' : 'MISS'} ${name.padEnd(58)} ${candidateUs.toFixed(2).padStart(9)} µs  floor ${floorUs
+      .toFixed(2)
+      .padStart(9)} µs (${floorName})  ratio ${ratio.toFixed(3)} (≤ ${target})`,
+  );
+}
+
+export function results() {
+  return rows;
+}
