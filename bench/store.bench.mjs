@@ -160,9 +160,17 @@ function rawImporter(db) {
         v.projectPath,
         null,
       );
-      let a = per.get(v.skillName);
-      if (!a)
-        per.set(v.skillName, (a = { t: 0, c: 0, d: 0, p: {}, e: {}, f: {}, first: v.invokedAt, last: v.invokedAt }));
+      const a = per.get(v.skillName) ?? {
+        t: 0,
+        c: 0,
+        d: 0,
+        p: {},
+        e: {},
+        f: {},
+        first: v.invokedAt,
+        last: v.invokedAt,
+      };
+      per.set(v.skillName, a);
       a.t++;
       if (v.completed) {
         a.c++;
