@@ -5,5 +5,13 @@
 export * from './contract/index.js';
 export { getStore, type OpenStoreOptions, openStore, trackSkill } from './open.js';
 export * as sqliteSchema from './schema/sqlite.js';
-export { type AppliedMigration, loadMigrations, type Migration, migrate, readApplied } from './sqlite/migrations.js';
+export {
+  type AppliedMigration,
+  loadMigrations,
+  type Migration,
+  migrate,
+  pendingMigrations,
+  readApplied,
+  SQLITE_MIGRATIONS_DIR,
+} from './sqlite/migrations.js';
 export { DEFAULT_DB_PATH, SqliteStore, type SqliteStoreOptions } from './sqlite/store.js';

@@ -68,7 +68,14 @@ export function readApplied(db: Database.Database): AppliedMigration[] {
     .all() as AppliedMigration[];
 }
 
-/** The migrations not yet applied; throws if what is applied differs from what ships. */
+/**
+ * The migrations `db` still needs, read without writing anything; throws a `MigrationError` if what
+ * is applied differs from what ships (a changed file, or a version this package does not know).
+ */
+export function pendingMigrations(db: Database.Database, migrations: Migration[] = loadMigrations()): Migration[] {
+  return pending(readApplied(db), migrations, db.name);
+}
+
 function pending(applied: AppliedMigration[], migrations: Migration[], file: string): Migration[] {
   const known = new Map(migrations.map((m) => [m.version, m]));
   for (const row of applied) {

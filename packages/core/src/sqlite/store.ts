@@ -47,7 +47,7 @@ import {
 } from '../contract/validate.js';
 import { skillInvocation as inv, skillMetrics as sm } from '../schema/sqlite.js';
 import { compileRowsRead, compileWrite } from './compiled.js';
-import { migrate } from './migrations.js';
+import { migrate, pendingMigrations } from './migrations.js';
 
 /** Where `openStore()` keeps its database when no path is given, relative to the working directory. */
 export const DEFAULT_DB_PATH = '.session-buddy/skill_metrics.db';
@@ -241,6 +241,8 @@ export class SqliteStore implements SkillMetricsStore {
     if (!memory) mkdirSync(dirname(this.path), { recursive: true });
     const client = new Database(this.path, { timeout: options.busyTimeoutMs ?? 5000 });
     try {
+      // Refuse an incompatible database before anything (even the journal mode) is written to it.
+      pendingMigrations(client);
       client.pragma('journal_mode = WAL');
       client.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
       client.pragma('foreign_keys = ON');

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidInputError } from './errors.js';
+import { formatEpochMs, isCanonicalTimestamp, nowTimestamp, timestampToEpochMs, toCanonicalTimestamp } from './time.js';
+
+describe('canonical timestamps', () => {
+  it('formats epoch milliseconds as UTC with six fractional digits', () => {
+    expect(formatEpochMs(Date.UTC(2026, 10, 26, 10, 18, 8, 719) + 0.857)).toBe('2026-11-26T10:18:08.719857Z');
+    expect(formatEpochMs(0)).toBe('1970-01-01T00:00:00.000000Z');
+    expect(formatEpochMs(Date.UTC(2024, 1, 29, 23, 59, 59, 999))).toBe('2024-02-29T23:59:59.999000Z');
+    expect(isCanonicalTimestamp(nowTimestamp())).toBe(true);
+  });
+
+  it('agrees with Date#toISOString on many times, and round-trips through epoch milliseconds', () => {
+    for (let i = 0; i < 5000; i++) {
+      const ms = Math.floor(Math.random() * 4_102_444_800_000); // 1970 … 2100
+      const text = formatEpochMs(ms);
+      expect(text.slice(0, 23)).toBe(new Date(ms).toISOString().slice(0, 23));
+      expect(timestampToEpochMs(text)).toBe(ms);
+    }
+  });
+
+  it('parses Z, offsets, missing seconds and fractions, and truncates beyond microseconds', () => {
+    expect(toCanonicalTimestamp('2026-11-26T10:18:08.719857Z')).toBe('2026-11-26T10:18:08.719857Z');
+    expect(toCanonicalTimestamp('2026-11-26T10:18:08Z')).toBe('2026-11-26T10:18:08.000000Z');
+    expect(toCanonicalTimestamp('2026-11-26T10:18Z')).toBe('2026-11-26T10:18:00.000000Z');
+    expect(toCanonicalTimestamp('2026-11-26T11:18:08.5+01:00')).toBe('2026-11-26T10:18:08.500000Z');
+    expect(toCanonicalTimestamp('2026-11-26T05:18:08-0500')).toBe('2026-11-26T10:18:08.000000Z');
+    expect(toCanonicalTimestamp('2026-11-26 10:18:08.123456789+00:00')).toBe('2026-11-26T10:18:08.123456Z');
+    expect(toCanonicalTimestamp('2026-01-01T00:30:00+01:00')).toBe('2025-12-31T23:30:00.000000Z');
+  });
+
+  it('converts naive local times with the zone it is given, across daylight-saving changes', () => {
+    const berlin = { naiveTimeZone: 'Europe/Berlin' };
+    expect(toCanonicalTimestamp('2026-01-15T12:00:00', berlin)).toBe('2026-01-15T11:00:00.000000Z');
+    expect(toCanonicalTimestamp('2026-07-15T12:00:00.250000', berlin)).toBe('2026-07-15T10:00:00.250000Z');
+    // 2026-03-29 02:30 does not exist in Berlin; 03:30 CEST is 01:30 UTC.
+    expect(toCanonicalTimestamp('2026-03-29T03:30:00', berlin)).toBe('2026-03-29T01:30:00.000000Z');
+    expect(toCanonicalTimestamp('2026-11-26T10:18:08', { naiveTimeZone: 'UTC' })).toBe('2026-11-26T10:18:08.000000Z');
+    expect(toCanonicalTimestamp('2026-11-26T10:18:08', { naiveTimeZone: 'America/New_York' })).toBe(
+      '2026-11-26T15:18:08.000000Z',
+    );
+  });
+
+  it('rejects what is not a time, naming the field', () => {
+    for (const bad of [
+      '',
+      'yesterday',
+      '2026-13-01T00:00:00Z',
+      '2026-02-29T00:00:00Z',
+      '2026-01-01T24:00:00Z',
+      42,
+      null,
+    ]) {
+      expect(() => toCanonicalTimestamp(bad, { field: 'invokedAt' })).toThrow(InvalidInputError);
+    }
+    expect(() => toCanonicalTimestamp('2026-01-01T00:00:00')).toThrow(/no UTC offset/);
+    expect(() => toCanonicalTimestamp('2026-01-01T00:00:00', { naiveTimeZone: 'Mars/Olympus' })).toThrow(
+      /not a known IANA time zone/,
+    );
+  });
+});

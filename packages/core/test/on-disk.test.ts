@@ -1,0 +1,123 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openStore } from '@skill-metrics/core';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+
+const dir = mkdtempSync(join(tmpdir(), 'skill-metrics-disk-'));
+let n = 0;
+
+/** Other tools read the database with plain SQL, by the original design guide's names. */
+describe('the database as other tools see it', () => {
+  it('has current figures in skill_metrics after every write, readable with plain SQL', async () => {
+    const path = join(dir, `plain-${n++}.db`);
+    const store = await openStore({ path });
+    const reader = new Database(path, { readonly: true });
+    const row = reader.prepare(
+      `SELECT total_invocations, completed_invocations, abandoned_invocations, completion_rate, avg_duration_seconds,
+              json_extract(workflow_paths, '$."v1.2"') AS v12, json_extract(common_errors, '$."[Errno 2] x"') AS errno
+       FROM skill_metrics WHERE skill_name = ?`,
+    );
+    const failed = await store.trackInvocation('crackerjack-run', { workflowPath: 'v1.2' });
+    await failed.complete({ completed: false, errorType: '[Errno 2] x' });
+    expect(row.get('crackerjack-run')).toMatchObject({ total_invocations: 1, completion_rate: 0, v12: 1, errno: 1 });
+    const ok = await store.trackInvocation('crackerjack-run', { workflowPath: 'v1.2' });
+    await ok.complete();
+    const after = row.get('crackerjack-run') as Record<string, number>;
+    // The original trigger computed this one write late and would still read 0 here.
+    expect(after).toMatchObject({
+      total_invocations: 2,
+      completed_invocations: 1,
+      abandoned_invocations: 1,
+      completion_rate: 50,
+      v12: 2,
+    });
+    expect(after.avg_duration_seconds).toBeGreaterThan(0);
+    reader.close();
+    await store.close();
+  });
+
+  it('stores SQL NULL for absent values, 0/1 for completed, JSON text for lists and objects', async () => {
+    const path = join(dir, `types-${n++}.db`);
+    const store = await openStore({ path });
+    const plain = await store.trackInvocation('s');
+    await plain.complete();
+    const rich = await store.trackInvocation('s', { userContext: { a: 1 }, sessionId: 'x' });
+    await rich.complete({ completed: false, followUpActions: ['b'] });
+    await store.close();
+    const db = new Database(path, { readonly: true });
+    const rows = db
+      .prepare(
+        `SELECT completed, typeof(user_context) AS ctx, user_context, follow_up_actions, typeof(session_id) AS sid,
+                typeof(error_type) AS err, invoked_at FROM skill_invocation ORDER BY invoked_at, id`,
+      )
+      .all() as Array<Record<string, unknown>>;
+    expect(rows[0]).toMatchObject({ completed: 1, ctx: 'null', follow_up_actions: '[]', sid: 'null', err: 'null' });
+    expect(rows[1]).toMatchObject({
+      completed: 0,
+      ctx: 'text',
+      user_context: '{"a":1}',
+      follow_up_actions: '["b"]',
+      sid: 'text',
+    });
+    expect(rows[0]?.invoked_at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    db.close();
+  });
+
+  it('answers every statement the store prepares without a full scan of skill_invocation', async () => {
+    const path = join(dir, `plans-${n++}.db`);
+    const prepared = new Set<string>();
+    const original = Database.prototype.prepare;
+    Database.prototype.prepare = function (this: Database.Database, source: string) {
+      prepared.add(source);
+      return original.call(this, source);
+    } as typeof original;
+    try {
+      const store = await openStore({ path });
+      await store.track('a', () => 1, { sessionId: 's', projectPath: 'p' });
+      await store.recordInvocation({
+        id: 'x',
+        skillName: 'a',
+        invokedAt: '2026-01-01T00:00:00Z',
+        workflowPath: null,
+        completed: true,
+        durationSeconds: 1,
+        errorType: null,
+        followUpActions: [],
+        sessionId: null,
+        projectPath: null,
+        userContext: null,
+      });
+      await store.getSkillMetrics('a');
+      await store.getAllMetrics();
+      await store.getSummary();
+      const queries = [
+        {},
+        { skillName: 'a' },
+        { sessionId: 's' },
+        { projectPath: 'p' },
+        { skillName: 'a', status: 'completed' as const, since: '2026-01-01T00:00:00Z', until: '2027-01-01T00:00:00Z' },
+      ];
+      for (const q of queries) for await (const _ of store.listInvocations(q)) void _;
+      await store.close();
+    } finally {
+      Database.prototype.prepare = original;
+    }
+    const db = new Database(path, { readonly: true });
+    const own = [...prepared].filter(
+      (s) => /skill_invocation|skill_metrics/.test(s) && !/^\s*(CREATE|INSERT INTO schema)/i.test(s),
+    );
+    expect(own.length).toBeGreaterThanOrEqual(10);
+    for (const source of own) {
+      const params = (source.match(/\?/g) ?? []).map(() => null);
+      const plan = (db.prepare(`EXPLAIN QUERY PLAN ${source}`).all(...params) as Array<{ detail: string }>).map(
+        (r) => r.detail,
+      );
+      // Reading every skill's row is the point of getAllMetrics and getSummary; skill_invocation is never scanned.
+      for (const step of plan) expect(step, `${source}\n→ ${plan.join(' | ')}`).not.toMatch(/^SCAN skill_invocation\b/);
+    }
+    db.close();
+  });
+});

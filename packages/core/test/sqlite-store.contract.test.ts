@@ -1,0 +1,17 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openStore, type SqliteStore } from '@skill-metrics/core';
+import { describeStoreContract } from '@skill-metrics/core/testing';
+
+const dir = mkdtempSync(join(tmpdir(), 'skill-metrics-contract-'));
+let n = 0;
+
+describeStoreContract('SqliteStore (file)', {
+  open: () => openStore({ path: join(dir, `store-${n++}.db`) }),
+  reopen: (closed) => openStore({ path: (closed as SqliteStore).path }),
+});
+
+describeStoreContract('SqliteStore (:memory:)', {
+  open: () => openStore({ path: ':memory:' }),
+});
