@@ -416,8 +416,9 @@ export function describeStoreContract(name: string, subject: ContractSubject): v
         let n = 0;
         for (const [skill, total, completed] of runs) {
           for (let i = 0; i < total; i++) {
+            n += 1;
             await store.recordInvocation(
-              finished({ id: `${skill}-${i}`, skillName: skill, completed: i < completed, durationSeconds: (n += 1) }),
+              finished({ id: `${skill}-${i}`, skillName: skill, completed: i < completed, durationSeconds: n }),
             );
           }
         }
