@@ -9,6 +9,7 @@ import {
   openStore,
   readApplied,
   SQLITE_MIGRATIONS_DIR,
+  StoreOpenError,
 } from '@skill-metrics/core';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -77,6 +78,17 @@ describe('migration runner', () => {
     db.close();
     const before = readFileSync(path);
     await expect(openStore({ path })).rejects.toThrow(/migration 99 \(0098_future\).*does not know/);
+    expect(readFileSync(path).equals(before)).toBe(true);
+  });
+
+  it('refuses a file that is not a SQLite database with a typed error, leaving it untouched', async () => {
+    const path = freshPath();
+    writeFileSync(path, 'just text, not a database\n'.repeat(200));
+    const before = readFileSync(path);
+    const error = await openStore({ path }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreOpenError);
+    expect((error as StoreOpenError).path).toBe(path);
+    expect((error as Error).message).toMatch(/not a database/);
     expect(readFileSync(path).equals(before)).toBe(true);
   });
 

@@ -59,6 +59,15 @@ export class StoreClosedError extends SkillMetricsError {
   }
 }
 
+/** The storage could not be opened: not a database, unreadable, or locked. The file is left as it was. */
+export class StoreOpenError extends SkillMetricsError {
+  readonly path: string;
+  constructor(path: string, problem: string, options?: { cause?: unknown }) {
+    super('STORE_OPEN', `cannot open ${path}: ${problem}`, options);
+    this.path = path;
+  }
+}
+
 /** The database's migrations do not match the ones this version ships (changed, unknown or newer). */
 export class MigrationError extends SkillMetricsError {
   constructor(message: string, options?: { cause?: unknown }) {

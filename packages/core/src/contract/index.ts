@@ -5,6 +5,7 @@
 export * from './aggregate.js';
 export * from './errors.js';
 export * from './ids.js';
+export * from './report.js';
 export * from './time.js';
 export * from './track.js';
 export type * from './types.js';

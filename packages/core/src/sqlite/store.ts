@@ -18,7 +18,9 @@ import {
   InvalidInputError,
   InvocationAlreadyCompletedError,
   InvocationConflictError,
+  SkillMetricsError,
   StoreClosedError,
+  StoreOpenError,
   UnknownInvocationError,
 } from '../contract/errors.js';
 import { uuidv7 } from '../contract/ids.js';
@@ -239,7 +241,12 @@ export class SqliteStore implements SkillMetricsStore {
     const memory = options.path === ':memory:';
     this.path = memory ? ':memory:' : resolve(options.path ?? DEFAULT_DB_PATH);
     if (!memory) mkdirSync(dirname(this.path), { recursive: true });
-    const client = new Database(this.path, { timeout: options.busyTimeoutMs ?? 5000 });
+    let client: Database.Database;
+    try {
+      client = new Database(this.path, { timeout: options.busyTimeoutMs ?? 5000 });
+    } catch (error) {
+      throw new StoreOpenError(this.path, (error as Error).message, { cause: error });
+    }
     try {
       // Refuse an incompatible database before anything (even the journal mode) is written to it.
       pendingMigrations(client);
@@ -249,7 +256,8 @@ export class SqliteStore implements SkillMetricsStore {
       migrate(client);
     } catch (error) {
       client.close();
-      throw error;
+      if (error instanceof SkillMetricsError) throw error;
+      throw new StoreOpenError(this.path, (error as Error).message, { cause: error });
     }
     this.#client = client;
     this.#db = drizzle({ client, schema });

@@ -1,0 +1,7 @@
+import { defineProject } from 'vitest/config';
+
+export default defineProject({
+  resolve: { conditions: ['dev-source'] },
+  ssr: { resolve: { conditions: ['dev-source'] } },
+  test: { name: 'migrate', include: ['src/**/*.test.ts', 'test/**/*.test.ts'] },
+});
