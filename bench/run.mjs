@@ -1,12 +1,21 @@
 // `pnpm bench`: every benchmark, each printing ratios against a floor measured in the same run.
 // `pnpm bench -- --quick` runs the small sizes only.
 import { cpus } from 'node:os';
-import { run as store } from './store.bench.mjs';
 import { results } from './harness.mjs';
+import { run as store } from './store.bench.mjs';
 
 const quick = process.argv.includes('--quick');
-console.log(`skill-metrics benchmarks — node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}${quick ? ' (quick)' : ''}`);
+console.log(
+  `skill-metrics benchmarks — node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}${quick ? ' (quick)' : ''}`,
+);
 console.log('Figures are medians; ratio = candidate / floor, the median of per-round ratios.\n');
 await store({ quick });
+console.log('\n| measure | store | floor | ratio | target |\n|---|---|---|---|---|');
+for (const r of results()) {
+  const us = (v) => (v >= 1000 ? `${(v / 1000).toFixed(2)} ms` : `${v.toFixed(1)} µs`);
+  console.log(
+    `| ${r.name} | ${us(r.candidateUs)} | ${us(r.floorUs)} (${r.floorName}) | ${r.ratio.toFixed(2)}× | ≤ ${r.target}× |`,
+  );
+}
 const missed = results().filter((r) => !r.ok);
 console.log(`\n${results().length - missed.length}/${results().length} within target`);

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openStore } from '@skill-metrics/core';
+import { openStore, uuidv7 } from '@skill-metrics/core';
 import Database from 'better-sqlite3';
 import { compare, report } from './harness.mjs';
 
@@ -78,7 +78,7 @@ function rawTracker(db) {
     );
   });
   return (i) => {
-    const id = randomUUID();
+    const id = uuidv7(); // the store's own ids: time-ordered, so inserts land at the index's right edge
     const t0 = performance.now();
     start.immediate(
       id,
@@ -112,7 +112,7 @@ export async function seed(store, n) {
     for (let k = 0; k < 10_000 && done < n; k++, done++) {
       const at = new Date(t0 + Math.floor((done / n) * span)).toISOString();
       batch.push({
-        id: randomUUID(),
+        id: uuidv7(t0 + Math.floor((done / n) * span)),
         skillName: SKILLS[done % SKILLS.length],
         invokedAt: at,
         workflowPath: PATHS[done % PATHS.length],
