@@ -1,4 +1,4 @@
-import { randomFillSync } from 'node:crypto';
+import { createHash, randomFillSync } from 'node:crypto';
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 const pool = new Uint8Array(16 * 256);
@@ -46,4 +46,37 @@ export function uuidv7(now: number = Date.now()): string {
 export function formatUuid(b: Uint8Array): string {
   const h = (i: number) => HEX[b[i] ?? 0];
   return `${h(0)}${h(1)}${h(2)}${h(3)}-${h(4)}${h(5)}-${h(6)}${h(7)}-${h(8)}${h(9)}-${h(10)}${h(11)}${h(12)}${h(13)}${h(14)}${h(15)}`;
+}
+
+/** The fields of a legacy file's invocation that never change once it is written. */
+export interface LegacyIdentity {
+  skill_name: unknown;
+  invoked_at: unknown;
+  workflow_path: unknown;
+}
+
+/**
+ * The id of the invocation at `ordinal` (0-based) in a legacy JSON file, which has no ids of its own.
+ * Derived from what never changes once written — the skill, the raw `invoked_at` text, the workflow
+ * path, and the position — so every reader, and every import of the same file, agrees on it. Shaped as
+ * a UUIDv8 whose first 48 bits are the `invoked_at` wall-clock time read as if it were UTC, so ids sort
+ * near time order whatever zone the file was written in, and inserts keep index locality.
+ */
+export function legacyInvocationId(inv: LegacyIdentity, ordinal: number): string {
+  const digest = createHash('sha256')
+    .update(JSON.stringify([ordinal, inv.skill_name, inv.invoked_at, inv.workflow_path ?? null]))
+    .digest();
+  const b = new Uint8Array(digest.buffer, digest.byteOffset, 16);
+  const wall = typeof inv.invoked_at === 'string' ? Date.parse(`${inv.invoked_at.slice(0, 23)}Z`) : Number.NaN;
+  if (Number.isFinite(wall) && wall >= 0) {
+    b[0] = Math.floor(wall / 2 ** 40) & 0xff;
+    b[1] = Math.floor(wall / 2 ** 32) & 0xff;
+    b[2] = (wall >>> 24) & 0xff;
+    b[3] = (wall >>> 16) & 0xff;
+    b[4] = (wall >>> 8) & 0xff;
+    b[5] = wall & 0xff;
+  }
+  b[6] = 0x80 | ((b[6] ?? 0) & 0x0f);
+  b[8] = 0x80 | ((b[8] ?? 0) & 0x3f);
+  return formatUuid(b);
 }

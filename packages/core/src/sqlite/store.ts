@@ -226,6 +226,8 @@ interface Outcome {
 export class SqliteStore implements SkillMetricsStore {
   /** The database file's absolute path. */
   readonly path: string;
+  /** The migration versions this store applied while opening (empty when the file was up to date). */
+  readonly migrationsApplied: number[];
   readonly #client: Database.Database;
   readonly #db: Db;
   readonly #q: ReturnType<typeof prepareStatements>;
@@ -250,10 +252,10 @@ export class SqliteStore implements SkillMetricsStore {
     try {
       // Refuse an incompatible database before anything (even the journal mode) is written to it.
       pendingMigrations(client);
-      client.pragma('journal_mode = WAL');
+      if (!memory) useWal(client, options.busyTimeoutMs ?? 5000);
       client.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
       client.pragma('foreign_keys = ON');
-      migrate(client);
+      this.migrationsApplied = migrate(client);
     } catch (error) {
       client.close();
       if (error instanceof SkillMetricsError) throw error;
@@ -476,6 +478,26 @@ export class SqliteStore implements SkillMetricsStore {
       this.#saveTotals(mergeTotals(this.#q.totalsBySkill.get({ skillName }) ?? emptyTotals(skillName), more));
     }
     return { ...counts, outcomes };
+  }
+}
+
+/**
+ * Switches the file to WAL. Changing the journal mode needs an exclusive lock, and SQLite answers
+ * SQLITE_BUSY at once rather than waiting when another process holds one (as when several open a
+ * fresh file together), so this waits and retries up to the busy timeout.
+ */
+function useWal(client: Database.Database, timeoutMs: number): void {
+  const deadline = Date.now() + timeoutMs;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let attempt = 1; ; attempt++) {
+    try {
+      if (client.pragma('journal_mode', { simple: true }) === 'wal') return;
+      client.pragma('journal_mode = WAL');
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() >= deadline) throw error;
+      Atomics.wait(pause, 0, 0, Math.min(50, attempt * 2 + Math.random() * 5));
+    }
   }
 }
 

@@ -7,8 +7,7 @@
  */
 import { appendFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { migrate, openStore } from '@skill-metrics/core';
-import Database from 'better-sqlite3';
+import { openStore } from '@skill-metrics/core';
 
 const [command, db, ...rest] = process.argv.slice(2);
 if (!command || !db) throw new Error('usage: writer <open|track|forever> <db> …');
@@ -23,14 +22,9 @@ await new Promise<void>((resolve) => {
 });
 
 if (command === 'open') {
-  // The same steps as openStore, but reporting what this process applied.
-  const client = new Database(db, { timeout: 10_000 });
-  client.pragma('journal_mode = WAL');
-  const applied = migrate(client);
-  client.close();
-  const store = await openStore({ path: db });
+  const store = await openStore({ path: db, busyTimeoutMs: 30_000 });
+  process.stdout.write(`${JSON.stringify({ applied: store.migrationsApplied })}\n`);
   await store.close();
-  process.stdout.write(`${JSON.stringify({ applied })}\n`);
 } else if (command === 'track') {
   const n = Number(rest[0]);
   const skill = rest[1] ?? 'skill';
