@@ -35,6 +35,8 @@ describe('legacyInvocationId', () => {
     expect(Number.parseInt(id.replace(/-/g, '').slice(0, 12), 16)).toBe(Date.parse('2025-02-10T14:03:07.123Z'));
     const later = legacyInvocationId({ ...inv, invoked_at: '2025-02-10T14:03:08' }, 1);
     expect(later > id).toBe(true);
+    const withOffset = legacyInvocationId({ ...inv, invoked_at: '2025-02-10T14:03:09+00:00' }, 2);
+    expect(Number.parseInt(withOffset.replace(/-/g, '').slice(0, 12), 16)).toBe(Date.parse('2025-02-10T14:03:09Z'));
   });
 
   it('still gives an id for a malformed time', () => {

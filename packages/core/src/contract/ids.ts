@@ -62,12 +62,15 @@ export interface LegacyIdentity {
  * a UUIDv8 whose first 48 bits are the `invoked_at` wall-clock time read as if it were UTC, so ids sort
  * near time order whatever zone the file was written in, and inserts keep index locality.
  */
+const WALL_CLOCK = /^(\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:\.\d{1,3})?)?)/;
+
 export function legacyInvocationId(inv: LegacyIdentity, ordinal: number): string {
   const digest = createHash('sha256')
     .update(JSON.stringify([ordinal, inv.skill_name, inv.invoked_at, inv.workflow_path ?? null]))
     .digest();
   const b = new Uint8Array(digest.buffer, digest.byteOffset, 16);
-  const wall = typeof inv.invoked_at === 'string' ? Date.parse(`${inv.invoked_at.slice(0, 23)}Z`) : Number.NaN;
+  const clock = typeof inv.invoked_at === 'string' ? WALL_CLOCK.exec(inv.invoked_at) : null;
+  const wall = clock ? Date.parse(`${clock[1]}Z`) : Number.NaN;
   if (Number.isFinite(wall) && wall >= 0) {
     b[0] = Math.floor(wall / 2 ** 40) & 0xff;
     b[1] = Math.floor(wall / 2 ** 32) & 0xff;
