@@ -48,6 +48,9 @@ export function formatUuid(b: Uint8Array): string {
   return `${h(0)}${h(1)}${h(2)}${h(3)}-${h(4)}${h(5)}-${h(6)}${h(7)}-${h(8)}${h(9)}-${h(10)}${h(11)}${h(12)}${h(13)}${h(14)}${h(15)}`;
 }
 
+/** The date and time of day of an ISO-8601 text, to the millisecond, without its offset. */
+const WALL_CLOCK = /^(\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:\.\d{1,3})?)?)/;
+
 /** The fields of a legacy file's invocation that never change once it is written. */
 export interface LegacyIdentity {
   skill_name: unknown;
@@ -62,8 +65,6 @@ export interface LegacyIdentity {
  * a UUIDv8 whose first 48 bits are the `invoked_at` wall-clock time read as if it were UTC, so ids sort
  * near time order whatever zone the file was written in, and inserts keep index locality.
  */
-const WALL_CLOCK = /^(\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:\.\d{1,3})?)?)/;
-
 export function legacyInvocationId(inv: LegacyIdentity, ordinal: number): string {
   const digest = createHash('sha256')
     .update(JSON.stringify([ordinal, inv.skill_name, inv.invoked_at, inv.workflow_path ?? null]))
