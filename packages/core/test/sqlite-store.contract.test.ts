@@ -2,16 +2,15 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore, type SqliteStore } from '@skill-metrics/core';
-import { describeStoreContract } from '@skill-metrics/core/testing';
+import { describeAnalyticsContract, describeStoreContract } from '@skill-metrics/core/testing';
 
 const dir = mkdtempSync(join(tmpdir(), 'skill-metrics-contract-'));
 let n = 0;
+const fileStore = () => openStore({ path: join(dir, `store-${n++}.db`) });
 
 describeStoreContract('SqliteStore (file)', {
-  open: () => openStore({ path: join(dir, `store-${n++}.db`) }),
+  open: fileStore,
   reopen: (closed) => openStore({ path: (closed as SqliteStore).path }),
 });
-
-describeStoreContract('SqliteStore (:memory:)', {
-  open: () => openStore({ path: ':memory:' }),
-});
+describeStoreContract('SqliteStore (:memory:)', { open: () => openStore({ path: ':memory:' }) });
+describeAnalyticsContract('SqliteStore', { open: fileStore });

@@ -139,3 +139,94 @@ export interface SkillMetricsStore {
   listInvocations(query?: InvocationQuery): AsyncIterable<Invocation>;
   close(): Promise<void>;
 }
+
+/** The width of a timeline bucket; buckets are aligned to UTC hours and days. */
+export type TimelineBucketSize = 'hour' | 'day';
+
+export interface TimelineOptions {
+  /** Start of the range (any ISO-8601 time with a zone), rounded down to its bucket. @default until minus 24 hours or 30 days */
+  since?: string;
+  /** End of the range, exclusive, rounded up to a bucket boundary. @default now */
+  until?: string;
+  /** @default 'hour' */
+  bucket?: TimelineBucketSize;
+}
+
+/** Finished invocations that started within one bucket. */
+export interface TimelineBucket {
+  /** The bucket's start, canonical. */
+  bucketStart: string;
+  invocations: number;
+  completed: number;
+  abandoned: number;
+  /** Over completed invocations; `null` when there is none. */
+  avgDurationSeconds: number | null;
+  /** Within 1 % of `percentile_cont(0.95)`; `null` when no completed invocation has a duration. */
+  p95DurationSeconds: number | null;
+}
+
+export interface WorkflowPathMatch {
+  skillName: string;
+  workflowPath: string;
+  /** Finished invocations of the skill on that path. */
+  invocationCount: number;
+}
+
+/** A skill's figures within one session or one project. */
+export interface ContextSkillFigures {
+  skillName: string;
+  invocationCount: number;
+  completedCount: number;
+  abandonedCount: number;
+  totalDurationSeconds: number;
+  completionRate: number;
+  avgDurationSeconds: number;
+  firstInvoked: string | null;
+  lastInvoked: string | null;
+}
+
+export interface ProjectMetrics {
+  projectPath: string;
+  totalInvocations: number;
+  completedInvocations: number;
+  abandonedInvocations: number;
+  totalDurationSeconds: number;
+  completionRate: number;
+  avgDurationSeconds: number;
+  firstInvoked: string | null;
+  lastInvoked: string | null;
+  /** Most used first. */
+  skills: ContextSkillFigures[];
+}
+
+/** Reads beyond the basic figures: percentiles, timelines, search, sessions, projects, reports. */
+export interface SkillAnalytics {
+  /**
+   * Percentiles (`qs` in [0, 1]) of the skill's completed durations, as `percentile_cont`: from the
+   * maintained sketch (within 1 %), or computed over every duration with `{ exact: true }`.
+   */
+  getDurationPercentiles(
+    skillName: string,
+    qs: readonly number[],
+    options?: { exact?: boolean },
+  ): Promise<Array<number | null>>;
+  /** One skill's finished invocations per UTC bucket; every bucket in the range is present. */
+  getSkillTimeline(skillName: string, options?: TimelineOptions): Promise<TimelineBucket[]>;
+  /** The same over all skills. */
+  getTimeline(options?: TimelineOptions): Promise<TimelineBucket[]>;
+  /**
+   * Workflow paths matching every word of `query` (each as a prefix), most used first. Any text is a
+   * safe query; one without words matches nothing.
+   */
+  searchWorkflowPaths(query: string, options?: { limit?: number }): Promise<WorkflowPathMatch[]>;
+  /** The skills a session ran, most used first. */
+  getSessionSkills(sessionId: string): Promise<ContextSkillFigures[]>;
+  /** A project's figures, or `null` if no finished invocation names it. */
+  getProjectMetrics(projectPath: string): Promise<ProjectMetrics | null>;
+  /** The text report the legacy tracker printed. */
+  generateReport(): Promise<string>;
+  /** Writes the legacy `export_metrics` JSON (summary, skills, invocations, exported_at), streamed. */
+  exportMetrics(path: string): Promise<void>;
+}
+
+export interface AnalyticsStore extends SkillMetricsStore, SkillAnalytics {}

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { blob, index, integer, primaryKey, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
 /**
  * The SQLite schema. Table and column names are the original design guide's, because other tools
@@ -63,7 +63,59 @@ export const skillMetrics = sqliteTable(
     avgDurationSeconds: real('avg_duration_seconds').notNull().default(0),
     schemaVersion: integer('schema_version').notNull().default(1),
     lastAggregatedAt: text('last_aggregated_at'),
+    // Added by the second migration: percentiles of completed durations, kept current from the sketch.
+    p50DurationSeconds: real('p50_duration_seconds'),
+    p95DurationSeconds: real('p95_duration_seconds'),
+    p99DurationSeconds: real('p99_duration_seconds'),
+    /** `DurationSketch#encode()` of the completed durations; the source of the percentile columns. */
+    durationSketch: blob('duration_sketch', { mode: 'buffer' }),
   },
   // No index on total_invocations: the table holds one row per skill, and such an index would be
   // rewritten on every completion to speed up a sort of a few dozen rows.
+);
+
+/**
+ * The figures of one skill within one context (a session, or a project), kept current on every
+ * write. Both tables have the same columns; `session_skill` is the one the original guide queries.
+ * The migrations declare them WITHOUT ROWID (Drizzle cannot say so): a table rebuild must keep that.
+ */
+const contextFigures = {
+  skillName: text('skill_name').notNull(),
+  invocationCount: integer('invocation_count').notNull().default(0),
+  completedCount: integer('completed_count').notNull().default(0),
+  abandonedCount: integer('abandoned_count').notNull().default(0),
+  totalDurationSeconds: real('total_duration_seconds').notNull().default(0),
+  firstInvoked: text('first_invoked'),
+  lastInvoked: text('last_invoked'),
+};
+
+export const sessionSkill = sqliteTable(
+  'session_skill',
+  { sessionId: text('session_id').notNull(), ...contextFigures },
+  (t) => [primaryKey({ columns: [t.sessionId, t.skillName] })],
+);
+
+export const projectSkill = sqliteTable(
+  'project_skill',
+  { projectPath: text('project_path').notNull(), ...contextFigures },
+  (t) => [primaryKey({ columns: [t.projectPath, t.skillName] })],
+);
+
+/**
+ * Finished invocations of a skill per UTC hour of their start, with a duration sketch for the
+ * bucket's percentiles; day buckets are merged from hours. WITHOUT ROWID, as above.
+ */
+export const skillTimeline = sqliteTable(
+  'skill_timeline',
+  {
+    skillName: text('skill_name').notNull(),
+    /** The hour's start, canonical: `2026-11-26T10:00:00.000000Z`. */
+    bucketStart: text('bucket_start').notNull(),
+    invocations: integer('invocations').notNull().default(0),
+    completed: integer('completed').notNull().default(0),
+    abandoned: integer('abandoned').notNull().default(0),
+    totalDurationSeconds: real('total_duration_seconds').notNull().default(0),
+    durationSketch: blob('duration_sketch', { mode: 'buffer' }),
+  },
+  (t) => [primaryKey({ columns: [t.skillName, t.bucketStart] })],
 );

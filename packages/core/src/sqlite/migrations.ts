@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import { MigrationError } from '../contract/errors.js';
+import { DATA_STEPS, type DataStep } from './data-steps.js';
 
 /**
  * The migration runner. `drizzle-kit generate` writes the SQL files and their journal; this runner
@@ -97,10 +98,15 @@ function pending(applied: AppliedMigration[], migrations: Migration[], file: str
 
 /**
  * Brings the database up to date. Safe when many processes open a fresh file at once: the check
- * and the work happen inside one `BEGIN IMMEDIATE`, so exactly one of them applies each file.
+ * and the work happen inside one `BEGIN IMMEDIATE`, so exactly one of them applies each file. A
+ * version's data step (work SQL cannot do) runs right after its SQL, in the same transaction.
  * Returns the versions this call applied.
  */
-export function migrate(db: Database.Database, migrations: Migration[] = loadMigrations()): number[] {
+export function migrate(
+  db: Database.Database,
+  migrations: Migration[] = loadMigrations(),
+  dataSteps: ReadonlyMap<number, DataStep> = DATA_STEPS,
+): number[] {
   const file = db.name;
   // Fast path, no write lock: everything is applied and verified.
   const applied = readApplied(db);
@@ -130,6 +136,7 @@ export function migrate(db: Database.Database, migrations: Migration[] = loadMig
             );
           }
         }
+        dataSteps.get(m.version)?.(db);
         record.run(m.version, new Date().toISOString(), m.description, m.checksum);
       }
       const broken = db.pragma('foreign_key_check') as unknown[];

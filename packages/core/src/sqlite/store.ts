@@ -1,14 +1,15 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { and, asc, desc, eq, isNotNull, isNull, type SQL, sql } from 'drizzle-orm';
-import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
+import { and, asc, eq, isNotNull, isNull, type SQL, sql } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
 import {
   addFinished,
   averageDuration,
   completionRate,
   emptyTotals,
   type FinishedInvocation,
+  increment,
   mergeTotals,
   type SkillTotals,
   summarize,
@@ -23,21 +24,30 @@ import {
   StoreOpenError,
   UnknownInvocationError,
 } from '../contract/errors.js';
+import { writeLegacyExport } from '../contract/export.js';
 import { uuidv7 } from '../contract/ids.js';
+import { formatReport } from '../contract/report.js';
+import { DurationSketch, exactPercentiles } from '../contract/sketch.js';
 import { nowTimestamp, toCanonicalTimestamp } from '../contract/time.js';
+import { bucketStartOf, timelineRange } from '../contract/timeline.js';
 import { trackWith } from '../contract/track.js';
 import type {
+  AnalyticsStore,
   CompleteOptions,
+  ContextSkillFigures,
   Invocation,
   InvocationHandle,
   InvocationInput,
   InvocationQuery,
   MetricsSummary,
+  ProjectMetrics,
   RecordBatchResult,
   RecordResult,
   SkillMetrics,
-  SkillMetricsStore,
+  TimelineBucket,
+  TimelineOptions,
   TrackOptions,
+  WorkflowPathMatch,
 } from '../contract/types.js';
 import {
   checkCompleteOptions,
@@ -47,9 +57,9 @@ import {
   conflictingFields,
   hasCompletedAt,
 } from '../contract/validate.js';
-import { skillInvocation as inv, skillMetrics as sm } from '../schema/sqlite.js';
-import { compileRowsRead, compileWrite } from './compiled.js';
+import { skillInvocation as inv } from '../schema/sqlite.js';
 import { migrate, pendingMigrations } from './migrations.js';
+import { type Db, invocationColumns, prepareStatements, type Statements, schema } from './statements.js';
 
 /** Where `openStore()` keeps its database when no path is given, relative to the working directory. */
 export const DEFAULT_DB_PATH = '.session-buddy/skill_metrics.db';
@@ -70,41 +80,10 @@ export interface SqliteStoreOptions {
   synchronous?: 'normal' | 'full';
 }
 
-const schema = { skillInvocation: inv, skillMetrics: sm };
-type Db = BetterSQLite3Database<typeof schema>;
 const p = sql.placeholder;
 /** An invocation as placeholder values (Drizzle types them as a record; copying would cost on every row). */
-const asParams = (value: Invocation) => value as unknown as Record<string, unknown>;
-/** A placeholder in `update().set()`, where Drizzle encodes it through the column (its types want SQL there). */
-const setTo = (name: string) => p(name) as unknown as SQL;
-
-const invocationColumns = {
-  id: inv.id,
-  skillName: inv.skillName,
-  invokedAt: inv.invokedAt,
-  workflowPath: inv.workflowPath,
-  completed: inv.completed,
-  completedAt: inv.completedAt,
-  durationSeconds: inv.durationSeconds,
-  errorType: inv.errorType,
-  followUpActions: inv.followUpActions,
-  sessionId: inv.sessionId,
-  projectPath: inv.projectPath,
-  userContext: inv.userContext,
-};
-
-const totalsColumns = {
-  skillName: sm.skillName,
-  totalInvocations: sm.totalInvocations,
-  completedInvocations: sm.completedInvocations,
-  abandonedInvocations: sm.abandonedInvocations,
-  totalDurationSeconds: sm.totalDurationSeconds,
-  workflowPaths: sm.workflowPaths,
-  commonErrors: sm.commonErrors,
-  followUpActions: sm.followUpActions,
-  firstInvoked: sm.firstInvoked,
-  lastInvoked: sm.lastInvoked,
-};
+const asParams = (value: object) => value as unknown as Record<string, unknown>;
+const PERCENTILES = [0.5, 0.95, 0.99] as const;
 
 type StoredInvocation = Omit<Invocation, 'status'>;
 
@@ -113,102 +92,11 @@ function withStatus(row: StoredInvocation): Invocation {
   return { ...row, status };
 }
 
-/** The statements of the hot paths, prepared once per connection. */
-function prepareStatements(db: Db, client: Database.Database) {
-  const totalsValues = {
-    skillName: p('skillName'),
-    totalInvocations: p('totalInvocations'),
-    completedInvocations: p('completedInvocations'),
-    abandonedInvocations: p('abandonedInvocations'),
-    totalDurationSeconds: p('totalDurationSeconds'),
-    workflowPaths: p('workflowPaths'),
-    commonErrors: p('commonErrors'),
-    followUpActions: p('followUpActions'),
-    firstInvoked: p('firstInvoked'),
-    lastInvoked: p('lastInvoked'),
-    completionRate: p('completionRate'),
-    avgDurationSeconds: p('avgDurationSeconds'),
-    lastAggregatedAt: p('lastAggregatedAt'),
-  };
-  const excluded = (column: string) => sql.raw(`excluded.${column}`);
-  const invocationValues = {
-    id: p('id'),
-    skillName: p('skillName'),
-    invokedAt: p('invokedAt'),
-    workflowPath: p('workflowPath'),
-    completed: p('completed'),
-    completedAt: p('completedAt'),
-    durationSeconds: p('durationSeconds'),
-    errorType: p('errorType'),
-    followUpActions: p('followUpActions'),
-    sessionId: p('sessionId'),
-    projectPath: p('projectPath'),
-    userContext: p('userContext'),
-  };
-  return {
-    insertInvocation: compileWrite(
-      client,
-      db.insert(inv).values(invocationValues).onConflictDoNothing({ target: inv.id }),
-    ),
-    finishPending: db
-      .update(inv)
-      .set({
-        completed: setTo('completed'),
-        completedAt: setTo('completedAt'),
-        durationSeconds: setTo('durationSeconds'),
-        errorType: setTo('errorType'),
-        followUpActions: setTo('followUpActions'),
-      })
-      .where(and(eq(inv.id, p('id')), isNull(inv.completedAt)))
-      .returning({ skillName: inv.skillName, invokedAt: inv.invokedAt, workflowPath: inv.workflowPath })
-      .prepare(),
-    invocationById: db
-      .select(invocationColumns)
-      .from(inv)
-      .where(eq(inv.id, p('id')))
-      .prepare(),
-    totalsBySkill: db
-      .select(totalsColumns)
-      .from(sm)
-      .where(eq(sm.skillName, p('skillName')))
-      .prepare(),
-    upsertTotals: compileWrite(
-      client,
-      db
-        .insert(sm)
-        .values(totalsValues)
-        .onConflictDoUpdate({
-          target: sm.skillName,
-          set: {
-            totalInvocations: excluded('total_invocations'),
-            completedInvocations: excluded('completed_invocations'),
-            abandonedInvocations: excluded('abandoned_invocations'),
-            totalDurationSeconds: excluded('total_duration_seconds'),
-            workflowPaths: excluded('workflow_paths'),
-            commonErrors: excluded('common_errors'),
-            followUpActions: excluded('follow_up_actions'),
-            firstInvoked: excluded('first_invoked'),
-            lastInvoked: excluded('last_invoked'),
-            completionRate: excluded('completion_rate'),
-            avgDurationSeconds: excluded('avg_duration_seconds'),
-            lastAggregatedAt: excluded('last_aggregated_at'),
-          },
-        }),
-    ),
-    allTotals: db.select(totalsColumns).from(sm).orderBy(desc(sm.totalInvocations), asc(sm.skillName)).prepare(),
-    usage: compileRowsRead(
-      client,
-      db
-        .select({
-          skillName: sm.skillName,
-          totalInvocations: sm.totalInvocations,
-          completedInvocations: sm.completedInvocations,
-          totalDurationSeconds: sm.totalDurationSeconds,
-        })
-        .from(sm)
-        .orderBy(desc(sm.totalInvocations), asc(sm.skillName)),
-    ),
-  };
+/** What a finished invocation adds to every figure: its skill's, its session's, its project's, its hour's. */
+interface Finished extends FinishedInvocation {
+  skillName: string;
+  sessionId: string | null;
+  projectPath: string | null;
 }
 
 interface Outcome {
@@ -219,18 +107,64 @@ interface Outcome {
   followUpActions: string[];
 }
 
+/** The additive figures of one skill in one session, project or hour. */
+interface ContextTotals {
+  skillName: string;
+  invocationCount: number;
+  completedCount: number;
+  abandonedCount: number;
+  totalDurationSeconds: number;
+  firstInvoked: string;
+  lastInvoked: string;
+}
+
+function addToContext(into: Map<string, ContextTotals>, key: string, f: Finished): void {
+  const t = into.get(key);
+  const duration = f.completed && f.durationSeconds ? f.durationSeconds : 0;
+  if (!t) {
+    into.set(key, {
+      skillName: f.skillName,
+      invocationCount: 1,
+      completedCount: f.completed ? 1 : 0,
+      abandonedCount: f.completed ? 0 : 1,
+      totalDurationSeconds: duration,
+      firstInvoked: f.invokedAt,
+      lastInvoked: f.invokedAt,
+    });
+    return;
+  }
+  t.invocationCount += 1;
+  if (f.completed) t.completedCount += 1;
+  else t.abandonedCount += 1;
+  t.totalDurationSeconds += duration;
+  if (f.invokedAt < t.firstInvoked) t.firstInvoked = f.invokedAt;
+  if (f.invokedAt > t.lastInvoked) t.lastInvoked = f.invokedAt;
+}
+
+function contextFigures(row: Omit<ContextSkillFigures, 'completionRate' | 'avgDurationSeconds'>): ContextSkillFigures {
+  return {
+    ...row,
+    completionRate: completionRate(row.completedCount, row.invocationCount),
+    avgDurationSeconds: averageDuration(row.totalDurationSeconds, row.completedCount),
+  };
+}
+
+/** Groups by a key made of several texts (any text, so no separator is safe). */
+const keyOf = (...parts: string[]) => JSON.stringify(parts);
+
 /**
- * The store on SQLite through better-sqlite3. Every write is one `BEGIN IMMEDIATE` transaction
- * that also brings the skill's figures up to date, so every read after it is right.
+ * The store on SQLite through better-sqlite3. Every write is one `BEGIN IMMEDIATE` transaction that
+ * also brings every figure up to date — the skill's (with its percentiles), its session's, its
+ * project's, its hour's, and the workflow-path search — so every read after it is right.
  */
-export class SqliteStore implements SkillMetricsStore {
+export class SqliteStore implements AnalyticsStore {
   /** The database file's absolute path. */
   readonly path: string;
   /** The migration versions this store applied while opening (empty when the file was up to date). */
   readonly migrationsApplied: number[];
   readonly #client: Database.Database;
   readonly #db: Db;
-  readonly #q: ReturnType<typeof prepareStatements>;
+  readonly #q: Statements;
   #closed = false;
 
   // better-sqlite3 transaction wrappers, made once: a new wrapper per call costs about 20 %.
@@ -341,14 +275,14 @@ export class SqliteStore implements SkillMetricsStore {
   async getSkillMetrics(skillName: string): Promise<SkillMetrics | null> {
     this.#ensureOpen();
     checkSkillName(skillName);
-    const row = this.#q.totalsBySkill.get({ skillName });
-    return row ? toSkillMetrics(row) : null;
+    const row = this.#q.metricsBySkill.get({ skillName });
+    return row ? toSkillMetrics(row, row) : null;
   }
 
   async getAllMetrics(): Promise<Map<string, SkillMetrics>> {
     this.#ensureOpen();
     const result = new Map<string, SkillMetrics>();
-    for (const row of this.#q.allTotals.all()) result.set(row.skillName, toSkillMetrics(row));
+    for (const row of this.#q.allMetrics.all()) result.set(row.skillName, toSkillMetrics(row, row));
     return result;
   }
 
@@ -388,6 +322,96 @@ export class SqliteStore implements SkillMetricsStore {
     }
   }
 
+  async getDurationPercentiles(
+    skillName: string,
+    qs: readonly number[],
+    options: { exact?: boolean } = {},
+  ): Promise<Array<number | null>> {
+    this.#ensureOpen();
+    checkSkillName(skillName);
+    checkQuantiles(qs);
+    if (options.exact) {
+      const durations = this.#q.completedDurations.all({ skillName }).map((r) => r.durationSeconds as number);
+      return exactPercentiles(durations, qs);
+    }
+    const sketch = this.#q.sketchBySkill.get({ skillName })?.durationSketch;
+    return (sketch ? DurationSketch.decode(sketch) : new DurationSketch()).quantiles(qs);
+  }
+
+  async getSkillTimeline(skillName: string, options?: TimelineOptions): Promise<TimelineBucket[]> {
+    this.#ensureOpen();
+    checkSkillName(skillName);
+    const range = timelineRange(options);
+    return timelineBuckets(range, this.#q.skillTimeline.all({ skillName, since: range.since, until: range.until }));
+  }
+
+  async getTimeline(options?: TimelineOptions): Promise<TimelineBucket[]> {
+    this.#ensureOpen();
+    const range = timelineRange(options);
+    return timelineBuckets(range, this.#q.allTimeline.all({ since: range.since, until: range.until }));
+  }
+
+  async searchWorkflowPaths(query: string, options: { limit?: number } = {}): Promise<WorkflowPathMatch[]> {
+    this.#ensureOpen();
+    if (typeof query !== 'string') throw new InvalidInputError('query', 'must be a string');
+    const limit = options.limit ?? 20;
+    if (!Number.isInteger(limit) || limit < 1) throw new InvalidInputError('limit', 'must be a positive integer');
+    const match = ftsPrefixQuery(query);
+    if (match === null) return [];
+    return this.#q.searchPaths.all(match, limit) as WorkflowPathMatch[];
+  }
+
+  async getSessionSkills(sessionId: string): Promise<ContextSkillFigures[]> {
+    this.#ensureOpen();
+    if (typeof sessionId !== 'string') throw new InvalidInputError('sessionId', 'must be a string');
+    return this.#q.sessionSkills.all({ key: sessionId }).map(contextFigures);
+  }
+
+  async getProjectMetrics(projectPath: string): Promise<ProjectMetrics | null> {
+    this.#ensureOpen();
+    if (typeof projectPath !== 'string') throw new InvalidInputError('projectPath', 'must be a string');
+    const skills = this.#q.projectSkills.all({ key: projectPath }).map(contextFigures);
+    if (skills.length === 0) return null;
+    let total = 0;
+    let completed = 0;
+    let duration = 0;
+    let first: string | null = null;
+    let last: string | null = null;
+    for (const s of skills) {
+      total += s.invocationCount;
+      completed += s.completedCount;
+      duration += s.totalDurationSeconds;
+      if (s.firstInvoked !== null && (first === null || s.firstInvoked < first)) first = s.firstInvoked;
+      if (s.lastInvoked !== null && (last === null || s.lastInvoked > last)) last = s.lastInvoked;
+    }
+    return {
+      projectPath,
+      totalInvocations: total,
+      completedInvocations: completed,
+      abandonedInvocations: total - completed,
+      totalDurationSeconds: duration,
+      completionRate: completionRate(completed, total),
+      avgDurationSeconds: averageDuration(duration, completed),
+      firstInvoked: first,
+      lastInvoked: last,
+      skills,
+    };
+  }
+
+  async generateReport(): Promise<string> {
+    return formatReport(await this.getSummary(), await this.getAllMetrics());
+  }
+
+  async exportMetrics(path: string): Promise<void> {
+    this.#ensureOpen();
+    if (typeof path !== 'string' || path.length === 0) throw new InvalidInputError('path', 'must be a file path');
+    await writeLegacyExport(path, {
+      summary: await this.getSummary(),
+      skills: (await this.getAllMetrics()).values(),
+      invocations: this.listInvocations({ pageSize: 2000 }),
+    });
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
@@ -398,7 +422,7 @@ export class SqliteStore implements SkillMetricsStore {
     if (this.#closed) throw new StoreClosedError();
   }
 
-  /** Marks a pending invocation finished and adds it to its skill. Runs inside a transaction. */
+  /** Marks a pending invocation finished and adds it to every figure. Runs inside a transaction. */
   #finish(id: string, outcome: Outcome): void {
     const row = this.#q.finishPending.get({
       id,
@@ -413,59 +437,38 @@ export class SqliteStore implements SkillMetricsStore {
         ? new InvocationAlreadyCompletedError(id)
         : new UnknownInvocationError(id);
     }
-    const totals = this.#q.totalsBySkill.get({ skillName: row.skillName }) ?? emptyTotals(row.skillName);
-    this.#saveTotals(
-      addFinished(totals, {
+    this.#addFinished([
+      {
+        skillName: row.skillName,
         invokedAt: row.invokedAt,
         workflowPath: row.workflowPath,
+        sessionId: row.sessionId,
+        projectPath: row.projectPath,
         completed: outcome.completed,
         durationSeconds: outcome.durationSeconds,
         errorType: outcome.errorType,
         followUpActions: outcome.followUpActions,
-      }),
-    );
-  }
-
-  /** Writes a skill's figures with their derived fields. Runs inside a transaction. */
-  #saveTotals(t: SkillTotals): void {
-    this.#q.upsertTotals.run({
-      skillName: t.skillName,
-      totalInvocations: t.totalInvocations,
-      completedInvocations: t.completedInvocations,
-      abandonedInvocations: t.abandonedInvocations,
-      totalDurationSeconds: t.totalDurationSeconds,
-      workflowPaths: t.workflowPaths,
-      commonErrors: t.commonErrors,
-      followUpActions: t.followUpActions,
-      firstInvoked: t.firstInvoked,
-      lastInvoked: t.lastInvoked,
-      completionRate: completionRate(t.completedInvocations, t.totalInvocations),
-      avgDurationSeconds: averageDuration(t.totalDurationSeconds, t.completedInvocations),
-      lastAggregatedAt: nowTimestamp(),
-    });
+      },
+    ]);
   }
 
   /** Imports a checked batch. Runs inside a transaction; any conflict rolls all of it back. */
   #record(batch: Invocation[], explicitCompletedAt: boolean[]): RecordBatchResult & { outcomes: RecordResult[] } {
-    const added = new Map<string, SkillTotals>();
-    const addToBatch = (skillName: string, finished: FinishedInvocation) => {
-      const totals = added.get(skillName) ?? emptyTotals(skillName);
-      added.set(skillName, addFinished(totals, finished));
-    };
+    const finished: Finished[] = [];
     const outcomes: RecordResult[] = [];
     const counts = { inserted: 0, completed: 0, unchanged: 0 };
     batch.forEach((item, i) => {
       let outcome: RecordResult['outcome'];
       if (this.#q.insertInvocation.run(item).changes === 1) {
         outcome = 'inserted';
-        if (item.status !== 'pending') addToBatch(item.skillName, item);
+        if (item.status !== 'pending') finished.push(item);
       } else {
         const stored = withStatus(this.#q.invocationById.get({ id: item.id }) as StoredInvocation);
         const differs = conflictingFields(stored, item, explicitCompletedAt[i] ?? false);
         if (differs.length > 0) throw new InvocationConflictError(item.id, differs);
         if (stored.status === 'pending' && item.status !== 'pending') {
           this.#q.finishPending.get(asParams(item));
-          addToBatch(item.skillName, item);
+          finished.push(item);
           outcome = 'completed';
         } else {
           outcome = 'unchanged';
@@ -474,11 +477,154 @@ export class SqliteStore implements SkillMetricsStore {
       counts[outcome] += 1;
       outcomes.push({ id: item.id, outcome });
     });
-    for (const [skillName, more] of added) {
-      this.#saveTotals(mergeTotals(this.#q.totalsBySkill.get({ skillName }) ?? emptyTotals(skillName), more));
-    }
+    if (finished.length > 0) this.#addFinished(finished);
     return { ...counts, outcomes };
   }
+
+  /**
+   * Adds finished invocations to every figure they belong to. Runs inside a transaction. Each skill
+   * row, session row, project row and hour row is written once, however many invocations it gets.
+   */
+  #addFinished(items: Finished[]): void {
+    const q = this.#q;
+    const now = nowTimestamp();
+    const skills = new Map<string, { totals: SkillTotals; sketch: DurationSketch; newPaths: string[] }>();
+    const sessions = new Map<string, ContextTotals>();
+    const projects = new Map<string, ContextTotals>();
+    const hours = new Map<string, ContextTotals>();
+    const hourSketches = new Map<string, { bucketStart: string; sketch: DurationSketch }>();
+    for (const f of items) {
+      let skill = skills.get(f.skillName);
+      if (!skill) {
+        const stored = q.totalsBySkill.get({ skillName: f.skillName });
+        const sketch = stored?.durationSketch ? DurationSketch.decode(stored.durationSketch) : new DurationSketch();
+        skill = { totals: stored ?? emptyTotals(f.skillName), sketch, newPaths: [] };
+        skills.set(f.skillName, skill);
+      }
+      if (f.workflowPath !== null && !Object.hasOwn(skill.totals.workflowPaths, f.workflowPath)) {
+        skill.newPaths.push(f.workflowPath);
+        increment(skill.totals.workflowPaths, f.workflowPath, 0); // seen: later items of the batch are not new
+      }
+      addFinished(skill.totals, f);
+      const duration = f.completed ? f.durationSeconds : null;
+      if (duration !== null) skill.sketch.add(duration);
+
+      if (f.sessionId !== null) addToContext(sessions, keyOf(f.sessionId, f.skillName), f);
+      if (f.projectPath !== null) addToContext(projects, keyOf(f.projectPath, f.skillName), f);
+      const bucketStart = bucketStartOf(f.invokedAt);
+      const hourKey = keyOf(f.skillName, bucketStart);
+      addToContext(hours, hourKey, f);
+      let hour = hourSketches.get(hourKey);
+      if (!hour) {
+        const stored = q.timelineBucket.get({ skillName: f.skillName, bucketStart })?.durationSketch;
+        hour = { bucketStart, sketch: stored ? DurationSketch.decode(stored) : new DurationSketch() };
+        hourSketches.set(hourKey, hour);
+      }
+      if (duration !== null) hour.sketch.add(duration);
+    }
+
+    for (const { totals: t, sketch, newPaths } of skills.values()) {
+      const [p50, p95, p99] = sketch.quantiles(PERCENTILES);
+      q.upsertTotals.run({
+        skillName: t.skillName,
+        totalInvocations: t.totalInvocations,
+        completedInvocations: t.completedInvocations,
+        abandonedInvocations: t.abandonedInvocations,
+        totalDurationSeconds: t.totalDurationSeconds,
+        workflowPaths: t.workflowPaths,
+        commonErrors: t.commonErrors,
+        followUpActions: t.followUpActions,
+        firstInvoked: t.firstInvoked,
+        lastInvoked: t.lastInvoked,
+        completionRate: completionRate(t.completedInvocations, t.totalInvocations),
+        avgDurationSeconds: averageDuration(t.totalDurationSeconds, t.completedInvocations),
+        lastAggregatedAt: now,
+        p50DurationSeconds: p50 ?? null,
+        p95DurationSeconds: p95 ?? null,
+        p99DurationSeconds: p99 ?? null,
+        durationSketch: sketch.count > 0 ? sketch.encode() : null,
+      });
+      for (const path of newPaths) q.addSearchPath.run(t.skillName, path);
+    }
+    for (const [key, c] of sessions) q.upsertSession.run({ contextKey: (JSON.parse(key) as string[])[0], ...c });
+    for (const [key, c] of projects) q.upsertProject.run({ contextKey: (JSON.parse(key) as string[])[0], ...c });
+    for (const [key, c] of hours) {
+      const { bucketStart, sketch } = hourSketches.get(key) as { bucketStart: string; sketch: DurationSketch };
+      q.upsertTimeline.run({
+        skillName: c.skillName,
+        bucketStart,
+        invocations: c.invocationCount,
+        completed: c.completedCount,
+        abandoned: c.abandonedCount,
+        totalDurationSeconds: c.totalDurationSeconds,
+        durationSketch: sketch.count > 0 ? sketch.encode() : null,
+      });
+    }
+  }
+}
+
+/** Builds every bucket of `range` from hour rows (several skills' rows for one hour add up). */
+function timelineBuckets(
+  range: ReturnType<typeof timelineRange>,
+  rows: Array<{
+    bucketStart: string;
+    invocations: number;
+    completed: number;
+    abandoned: number;
+    totalDurationSeconds: number;
+    durationSketch: Buffer | null;
+  }>,
+): TimelineBucket[] {
+  const index = new Map(range.starts.map((start, i) => [start, i]));
+  const acc = range.starts.map(() => ({
+    invocations: 0,
+    completed: 0,
+    abandoned: 0,
+    duration: 0,
+    sketch: null as DurationSketch | null,
+  }));
+  for (const row of rows) {
+    const a = acc[index.get(bucketStartOf(row.bucketStart, range.bucket)) as number];
+    if (!a) continue;
+    a.invocations += row.invocations;
+    a.completed += row.completed;
+    a.abandoned += row.abandoned;
+    a.duration += row.totalDurationSeconds;
+    if (row.durationSketch) {
+      const sketch = DurationSketch.decode(row.durationSketch);
+      a.sketch = a.sketch ? a.sketch.merge(sketch) : sketch;
+    }
+  }
+  return range.starts.map((bucketStart, i) => {
+    const a = acc[i] as (typeof acc)[number];
+    return {
+      bucketStart,
+      invocations: a.invocations,
+      completed: a.completed,
+      abandoned: a.abandoned,
+      avgDurationSeconds: a.completed > 0 ? a.duration / a.completed : null,
+      p95DurationSeconds: a.sketch ? (a.sketch.quantiles([0.95])[0] ?? null) : null,
+    };
+  });
+}
+
+/**
+ * Turns any user text into an FTS5 query that cannot fail: its words (letters and digits), each
+ * quoted and matched as a prefix, all required. `null` when the text has no word.
+ */
+export function ftsPrefixQuery(text: string): string | null {
+  const words = text.normalize('NFKC').match(/[\p{L}\p{N}]+/gu);
+  if (!words) return null;
+  return words.map((w) => `"${w}"*`).join(' ');
+}
+
+function checkQuantiles(qs: readonly number[]): void {
+  if (!Array.isArray(qs)) throw new InvalidInputError('qs', 'must be an array of numbers in [0, 1]');
+  qs.forEach((q, i) => {
+    if (typeof q !== 'number' || !(q >= 0 && q <= 1)) {
+      throw new InvalidInputError(`qs[${i}]`, `must be a number in [0, 1], got ${String(q)}`);
+    }
+  });
 }
 
 /**

@@ -8,6 +8,7 @@ import {
 } from '../contract/errors.js';
 import { isCanonicalTimestamp } from '../contract/time.js';
 import type { Invocation, InvocationInput, SkillMetricsStore } from '../contract/types.js';
+import { expectWithinOnePercent, referencePercentile } from './reference.js';
 
 /** How the contract suite gets stores of one kind. */
 export interface ContractSubject {
@@ -455,6 +456,48 @@ export function describeStoreContract(name: string, subject: ContractSubject): v
           skillsByUsage: [],
         });
         expect((await store.getAllMetrics()).size).toBe(0);
+      });
+    });
+
+    describe('percentiles', () => {
+      const skewed = Array.from({ length: 400 }, (_, i) => (i % 50 === 0 ? 120 + i : 0.2 + (i % 17) * 0.05));
+
+      it('keeps p50, p95 and p99 of completed durations within 1 % of percentile_cont after every write', async () => {
+        const store = await open();
+        const seen: number[] = [];
+        for (const [i, d] of skewed.entries()) {
+          await store.recordInvocation(finished({ id: `s-${i}`, skillName: 'skewed', durationSeconds: d }));
+          seen.push(d);
+          if (i % 97 === 0 || i === skewed.length - 1) {
+            const m = await store.getSkillMetrics('skewed');
+            expectWithinOnePercent(m?.p50DurationSeconds, referencePercentile(seen, 0.5), `p50 after ${i + 1}`);
+            expectWithinOnePercent(m?.p95DurationSeconds, referencePercentile(seen, 0.95), `p95 after ${i + 1}`);
+            expectWithinOnePercent(m?.p99DurationSeconds, referencePercentile(seen, 0.99), `p99 after ${i + 1}`);
+          }
+        }
+      });
+
+      it('leaves out abandoned runs and runs without a duration; null when no duration is left', async () => {
+        const store = await open();
+        await store.recordInvocations([
+          finished({ id: 'x-1', skillName: 'x', completed: false, durationSeconds: 999 }),
+          finished({ id: 'x-2', skillName: 'x', completed: true, durationSeconds: null }),
+        ]);
+        const none = await store.getSkillMetrics('x');
+        expect([none?.p50DurationSeconds, none?.p95DurationSeconds, none?.p99DurationSeconds]).toEqual([
+          null,
+          null,
+          null,
+        ]);
+        await store.recordInvocation(finished({ id: 'x-3', skillName: 'x', durationSeconds: 4 }));
+        const one = await store.getSkillMetrics('x');
+        expectWithinOnePercent(one?.p50DurationSeconds, 4);
+        expectWithinOnePercent(one?.p99DurationSeconds, 4);
+        await store.recordInvocation(finished({ id: 'x-4', skillName: 'x', durationSeconds: 0 }));
+        const two = await store.getSkillMetrics('x');
+        // Two values, 0 and 4: percentile_cont interpolates between them.
+        expectWithinOnePercent(two?.p50DurationSeconds, 2);
+        expectWithinOnePercent(two?.p95DurationSeconds, 3.8);
       });
     });
 

@@ -1,0 +1,115 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { DurationSketch, exactPercentiles, RELATIVE_ACCURACY } from './sketch.js';
+
+const QS = [0, 0.01, 0.25, 0.5, 0.9, 0.95, 0.99, 1];
+
+/** percentile_cont by its definition, written out without sharing code with either implementation. */
+function reference(values: number[], q: number): number {
+  const s = [...values].sort((a, b) => a - b);
+  const position = q * (s.length - 1);
+  const below = Math.floor(position);
+  const above = Math.ceil(position);
+  const lower = s[below] as number;
+  return lower + (position - below) * ((s[above] as number) - lower);
+}
+
+function expectWithin(actual: number | null, exact: number) {
+  expect(actual).not.toBeNull();
+  if (exact === 0) expect(actual).toBe(0);
+  else expect(Math.abs((actual as number) - exact) / exact).toBeLessThanOrEqual(RELATIVE_ACCURACY + 1e-12);
+}
+
+describe('exactPercentiles', () => {
+  it('is percentile_cont: tiny samples of 0, 1 and 2 values', () => {
+    expect(exactPercentiles([], [0.5, 0.95])).toEqual([null, null]);
+    expect(exactPercentiles([3], [0, 0.5, 0.99])).toEqual([3, 3, 3]);
+    expect(exactPercentiles([1, 3], [0, 0.5, 0.95, 1])).toEqual([1, 2, 1 + 0.95 * 2, 3]);
+    expect(exactPercentiles([10, 1, 5, 2], [0.5])).toEqual([3.5]);
+  });
+
+  it('agrees with the definition on random samples', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: 0, max: 1e6, noNaN: true }), { minLength: 1, maxLength: 200 }),
+        (values) => {
+          const got = exactPercentiles(values, QS);
+          QS.forEach((q, i) => expect(got[i]).toBeCloseTo(reference(values, q), 6));
+        },
+      ),
+    );
+  });
+});
+
+describe('DurationSketch', () => {
+  it('is empty, then exact for one value and within the accuracy for two', () => {
+    expect(new DurationSketch().quantiles([0.5, 0.95, 0.99])).toEqual([null, null, null]);
+    expectWithin(DurationSketch.of([2.5]).quantiles([0.5])[0] ?? null, 2.5);
+    const two = DurationSketch.of([1, 3]).quantiles([0.5, 0.95]);
+    expectWithin(two[0] ?? null, 2);
+    expectWithin(two[1] ?? null, 2.9);
+    expect(DurationSketch.of([0, 0, 0]).quantiles([0.5, 1])).toEqual([0, 0]);
+  });
+
+  it('stays within the relative accuracy of percentile_cont on skewed samples', () => {
+    const rand = mulberry(7);
+    const samples = {
+      lognormal: Array.from({ length: 20_000 }, () => Math.exp(rand() * 6 - 3)),
+      'heavy tail': Array.from({ length: 20_000 }, () => 0.05 / (1 - rand()) ** 2),
+      'mostly fast, few slow': Array.from({ length: 10_000 }, (_, i) =>
+        i % 100 === 0 ? 300 + rand() * 60 : 0.01 + rand() * 0.02,
+      ),
+      'with zeros': Array.from({ length: 5_000 }, (_, i) => (i % 3 === 0 ? 0 : rand() * 10)),
+      'microseconds to hours': Array.from({ length: 5_000 }, () => 10 ** (rand() * 10 - 6)),
+    };
+    for (const [name, values] of Object.entries(samples)) {
+      const sketch = DurationSketch.of(values);
+      const got = sketch.quantiles(QS);
+      QS.forEach((q, i) => {
+        const exact = reference(values, q);
+        const error = exact === 0 ? Math.abs(got[i] as number) : Math.abs((got[i] as number) - exact) / exact;
+        expect(error, `${name} q=${q}`).toBeLessThanOrEqual(RELATIVE_ACCURACY + 1e-12);
+      });
+    }
+  });
+
+  it('holds the accuracy for any sample (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: 1e-7, max: 1e7, noNaN: true }), { minLength: 1, maxLength: 300 }),
+        fc.constantFrom(...QS),
+        (values, q) => expectWithin(DurationSketch.of(values).quantiles([q])[0] ?? null, reference(values, q)),
+      ),
+    );
+  });
+
+  it('merges exactly, round-trips through its binary form, and stays small', () => {
+    const rand = mulberry(11);
+    const values = Array.from({ length: 50_000 }, () => Math.exp(rand() * 9 - 4));
+    const whole = DurationSketch.of(values);
+    const halves = DurationSketch.of(values.slice(0, 20_000)).merge(DurationSketch.of(values.slice(20_000)));
+    expect(halves.quantiles(QS)).toEqual(whole.quantiles(QS));
+    const bytes = whole.encode();
+    expect(DurationSketch.decode(bytes).quantiles(QS)).toEqual(whole.quantiles(QS));
+    expect(DurationSketch.decode(bytes).count).toBe(50_000);
+    expect(bytes.length).toBeLessThan(2_000); // 9 factors of e, far from one entry per value
+  });
+
+  it('rejects negative and non-finite durations and corrupt bytes', () => {
+    expect(() => new DurationSketch().add(-1)).toThrow(RangeError);
+    expect(() => new DurationSketch().add(Number.POSITIVE_INFINITY)).toThrow(RangeError);
+    expect(() => DurationSketch.decode(Uint8Array.from([9]))).toThrow(/format/);
+    expect(() => DurationSketch.decode(Uint8Array.from([1, 0, 2, 4]))).toThrow(/truncated/);
+  });
+});
+
+function mulberry(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

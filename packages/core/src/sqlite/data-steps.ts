@@ -1,0 +1,48 @@
+import type Database from 'better-sqlite3';
+import { DurationSketch } from '../contract/sketch.js';
+
+/**
+ * Work a migration needs that SQL cannot do, run right after that migration's SQL inside the same
+ * transaction: building the binary duration sketches behind percentiles from the durations already
+ * stored. Keyed by migration version.
+ */
+export type DataStep = (db: Database.Database) => void;
+
+const COMPLETED_DURATIONS = `FROM skill_invocation
+  WHERE completed = 1 AND completed_at IS NOT NULL AND duration_seconds IS NOT NULL`;
+
+/** Version 2: one sketch per skill, so later writes keep p50/p95/p99 current. */
+function buildSkillSketches(db: Database.Database): void {
+  const sketches = new Map<string, DurationSketch>();
+  const rows = db.prepare(`SELECT skill_name, duration_seconds ${COMPLETED_DURATIONS}`).raw().iterate();
+  for (const [skill, duration] of rows as Iterable<[string, number]>) {
+    sketches.set(skill, (sketches.get(skill) ?? new DurationSketch()).add(duration));
+  }
+  const save = db.prepare('UPDATE skill_metrics SET duration_sketch = ? WHERE skill_name = ?');
+  for (const [skill, sketch] of sketches) save.run(sketch.encode(), skill);
+}
+
+/** Version 3: one sketch per skill and hour, for the timeline's p95. */
+function buildTimelineSketches(db: Database.Database): void {
+  const sketches = new Map<string, DurationSketch>();
+  const rows = db
+    .prepare(
+      `SELECT skill_name, substr(invoked_at, 1, 13) || ':00:00.000000Z', duration_seconds ${COMPLETED_DURATIONS}`,
+    )
+    .raw()
+    .iterate();
+  for (const [skill, bucket, duration] of rows as Iterable<[string, string, number]>) {
+    const key = JSON.stringify([skill, bucket]);
+    sketches.set(key, (sketches.get(key) ?? new DurationSketch()).add(duration));
+  }
+  const save = db.prepare('UPDATE skill_timeline SET duration_sketch = ? WHERE skill_name = ? AND bucket_start = ?');
+  for (const [key, sketch] of sketches) {
+    const [skill, bucket] = JSON.parse(key) as [string, string];
+    save.run(sketch.encode(), skill, bucket);
+  }
+}
+
+export const DATA_STEPS: ReadonlyMap<number, DataStep> = new Map([
+  [2, buildSkillSketches],
+  [3, buildTimelineSketches],
+]);
