@@ -34,7 +34,9 @@ describe('exactPercentiles', () => {
         fc.array(fc.double({ min: 0, max: 1e6, noNaN: true }), { minLength: 1, maxLength: 200 }),
         (values) => {
           const got = exactPercentiles(values, QS);
-          QS.forEach((q, i) => expect(got[i]).toBeCloseTo(reference(values, q), 6));
+          QS.forEach((q, i) => {
+            expect(got[i]).toBeCloseTo(reference(values, q), 6);
+          });
         },
       ),
     );

@@ -10,7 +10,6 @@ import {
   emptyTotals,
   type FinishedInvocation,
   increment,
-  mergeTotals,
   type SkillTotals,
   summarize,
   toSkillMetrics,
