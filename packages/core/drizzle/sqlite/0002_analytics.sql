@@ -61,10 +61,12 @@ SELECT project_path, skill_name, COUNT(*), SUM(completed), SUM(1 - completed),
 FROM skill_invocation WHERE completed_at IS NOT NULL AND project_path IS NOT NULL
 GROUP BY project_path, skill_name;
 --> statement-breakpoint
--- Counts per hour; the store builds each hour's duration sketch when it opens the file.
+-- Counts per hour, every hour before each skill's open hour (that of its last_invoked); the store
+-- builds each hour's duration sketch when it opens the file.
 INSERT INTO `skill_timeline` (`skill_name`, `bucket_start`, `invocations`, `completed`, `abandoned`,
   `total_duration_seconds`)
-SELECT skill_name, substr(invoked_at, 1, 13) || ':00:00.000000Z', COUNT(*), SUM(completed), SUM(1 - completed),
-       COALESCE(SUM(CASE WHEN completed = 1 THEN duration_seconds END), 0)
-FROM skill_invocation WHERE completed_at IS NOT NULL
-GROUP BY skill_name, substr(invoked_at, 1, 13);
+SELECT i.skill_name, substr(i.invoked_at, 1, 13) || ':00:00.000000Z', COUNT(*), SUM(i.completed),
+       SUM(1 - i.completed), COALESCE(SUM(CASE WHEN i.completed = 1 THEN i.duration_seconds END), 0)
+FROM skill_invocation i JOIN skill_metrics m ON m.skill_name = i.skill_name
+WHERE i.completed_at IS NOT NULL AND substr(i.invoked_at, 1, 13) < substr(m.last_invoked, 1, 13)
+GROUP BY i.skill_name, substr(i.invoked_at, 1, 13);

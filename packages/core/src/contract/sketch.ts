@@ -6,7 +6,7 @@
  * representative. A percentile read from the sketch is PostgreSQL's `percentile_cont`
  * (linear interpolation between the two nearest ranks) over the representatives, so it is within the
  * same relative error of the exact value: each of the two ranks is, and so is any point between them.
- * The number of buckets is bounded by the range of the values (about 350 per factor of 1,000), not by
+ * The number of buckets is bounded by the range of the values (about 128 per factor of 10), not by
  * how many were added.
  */
 
@@ -15,39 +15,67 @@ export const RELATIVE_ACCURACY = 0.009;
 
 const GAMMA = (1 + RELATIVE_ACCURACY) / (1 - RELATIVE_ACCURACY);
 const LN_GAMMA = Math.log(GAMMA);
-const FORMAT_VERSION = 1;
+const FORMAT_VERSION = 2;
+/** Bytes before the buckets: version, zero count, bucket count, total count (u32 each). */
+const HEADER = 16;
 
+/**
+ * The sketch lives in one byte buffer, the very bytes stored in the database:
+ * `[u32 version][u32 zero count][u32 n][u32 total][i32 index × n][u32 count × n]`, little-endian.
+ * Adding to an existing bucket changes one number in place, so a write neither decodes nor encodes;
+ * only a new bucket copies the buffer.
+ */
 export class DurationSketch {
+  #bytes: Buffer;
+  #header: Uint32Array;
+  #indexes: Int32Array;
+  #counts: Uint32Array;
+
+  constructor(bytes?: Uint8Array) {
+    if (bytes === undefined) {
+      this.#bytes = Buffer.alloc(HEADER);
+      new Uint32Array(this.#bytes.buffer, this.#bytes.byteOffset, 1)[0] = FORMAT_VERSION;
+    } else {
+      const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      // Typed views need 4-byte alignment; Buffer.alloc never hands out a pooled, offset slice.
+      this.#bytes = buffer.byteOffset % 4 === 0 ? buffer : Buffer.alloc(buffer.length);
+      if (this.#bytes !== buffer) buffer.copy(this.#bytes);
+    }
+    if (this.#bytes.length < HEADER) throw new RangeError(`not a duration sketch (${this.#bytes.length} bytes)`);
+    this.#header = new Uint32Array(this.#bytes.buffer, this.#bytes.byteOffset, 4);
+    const n = this.#header[2] as number;
+    if (this.#header[0] !== FORMAT_VERSION || this.#bytes.length !== HEADER + 8 * n) {
+      throw new RangeError(`not a duration sketch (format ${this.#header[0]}, ${this.#bytes.length} bytes)`);
+    }
+    this.#indexes = new Int32Array(this.#bytes.buffer, this.#bytes.byteOffset + HEADER, n);
+    this.#counts = new Uint32Array(this.#bytes.buffer, this.#bytes.byteOffset + HEADER + 4 * n, n);
+  }
+
   /** How many values were exactly 0. */
-  zeroCount = 0;
-  /** Bucket indexes in ascending order, and their counts, side by side. */
-  #indexes: number[] = [];
-  #counts: number[] = [];
+  get zeroCount(): number {
+    return this.#header[1] as number;
+  }
 
   /** How many values the sketch holds. */
   get count(): number {
-    let n = this.zeroCount;
-    for (const c of this.#counts) n += c;
-    return n;
+    return this.#header[3] as number;
   }
 
   add(value: number, times = 1): this {
     if (!(value >= 0) || !Number.isFinite(value))
       throw new RangeError(`a duration must be finite and >= 0, got ${value}`);
-    if (value === 0) {
-      this.zeroCount += times;
-      return this;
-    }
-    const index = Math.ceil(Math.log(value) / LN_GAMMA);
-    this.#addToBucket(index, times);
+    if (value === 0) this.#header[1] = (this.#header[1] as number) + times;
+    else this.#addToBucket(Math.ceil(Math.log(value) / LN_GAMMA), times);
+    this.#header[3] = (this.#header[3] as number) + times;
     return this;
   }
 
   /** Adds every value of `other` (sketches merge exactly). */
   merge(other: DurationSketch): this {
-    this.zeroCount += other.zeroCount;
-    const o = other.#indexes;
-    for (let i = 0; i < o.length; i++) this.#addToBucket(o[i] as number, other.#counts[i] as number);
+    this.#header[1] = (this.#header[1] as number) + other.zeroCount;
+    this.#header[3] = (this.#header[3] as number) + other.count;
+    const indexes = other.#indexes;
+    for (let i = 0; i < indexes.length; i++) this.#addToBucket(indexes[i] as number, other.#counts[i] as number);
     return this;
   }
 
@@ -58,59 +86,39 @@ export class DurationSketch {
   quantiles(qs: readonly number[]): Array<number | null> {
     const n = this.count;
     if (n === 0) return qs.map(() => null);
-    // Every rank needed: floor(h) and floor(h) + 1 for h = q (n - 1).
-    const wanted = new Map<number, number>();
+    // The two ranks around each h = q (n - 1), in ascending order, resolved in one pass.
+    const ranks: number[] = [];
     for (const q of qs) {
-      const h = q * (n - 1);
-      wanted.set(Math.floor(h), 0);
-      wanted.set(Math.min(Math.floor(h) + 1, n - 1), 0);
+      const lo = Math.floor(q * (n - 1));
+      ranks.push(lo, Math.min(lo + 1, n - 1));
     }
-    const ranks = [...wanted.keys()].sort((a, b) => a - b);
-    let r = 0;
-    let seen = this.zeroCount; // ranks below `seen` are known
-    while (r < ranks.length && (ranks[r] as number) < seen) wanted.set(ranks[r++] as number, 0);
-    for (let b = 0; b < this.#indexes.length && r < ranks.length; b++) {
+    const order = ranks.map((_, i) => i).sort((a, b) => (ranks[a] as number) - (ranks[b] as number));
+    const values = new Array<number>(ranks.length).fill(0);
+    let next = 0;
+    let seen = this.zeroCount; // ranks below `seen` are known; the zero bucket's value is 0
+    while (next < order.length && (ranks[order[next] as number] as number) < seen) next++;
+    for (let b = 0; b < this.#indexes.length && next < order.length; b++) {
       seen += this.#counts[b] as number;
+      if ((ranks[order[next] as number] as number) >= seen) continue;
       const value = representative(this.#indexes[b] as number);
-      while (r < ranks.length && (ranks[r] as number) < seen) wanted.set(ranks[r++] as number, value);
+      while (next < order.length && (ranks[order[next] as number] as number) < seen)
+        values[order[next++] as number] = value;
     }
-    return qs.map((q) => {
+    return qs.map((q, i) => {
       const h = q * (n - 1);
-      const lo = Math.floor(h);
-      const a = wanted.get(lo) as number;
-      const b = wanted.get(Math.min(lo + 1, n - 1)) as number;
-      return a + (h - lo) * (b - a);
+      const a = values[2 * i] as number;
+      return a + (h - Math.floor(h)) * ((values[2 * i + 1] as number) - a);
     });
   }
 
-  /** A compact binary form: version, zero count, then (index delta, count) pairs as varints. */
-  encode(): Uint8Array {
-    const out: number[] = [FORMAT_VERSION];
-    writeVarint(out, this.zeroCount);
-    writeVarint(out, this.#indexes.length);
-    let previous = 0;
-    for (let i = 0; i < this.#indexes.length; i++) {
-      const index = this.#indexes[i] as number;
-      writeVarint(out, zigzag(index - previous));
-      writeVarint(out, this.#counts[i] as number);
-      previous = index;
-    }
-    return Buffer.from(out);
+  /** The sketch's bytes, to store. Not a copy: later `add`s may change them. */
+  encode(): Buffer {
+    return this.#bytes;
   }
 
+  /** Takes `bytes` over (no copy); they change as the sketch does. */
   static decode(bytes: Uint8Array): DurationSketch {
-    if (bytes[0] !== FORMAT_VERSION) throw new RangeError(`unknown duration sketch format ${bytes[0]}`);
-    const sketch = new DurationSketch();
-    const at = { offset: 1 };
-    sketch.zeroCount = readVarint(bytes, at);
-    const buckets = readVarint(bytes, at);
-    let index = 0;
-    for (let i = 0; i < buckets; i++) {
-      index += unzigzag(readVarint(bytes, at));
-      sketch.#indexes.push(index);
-      sketch.#counts.push(readVarint(bytes, at));
-    }
-    return sketch;
+    return new DurationSketch(bytes);
   }
 
   static of(values: Iterable<number>): DurationSketch {
@@ -121,15 +129,38 @@ export class DurationSketch {
 
   #addToBucket(index: number, times: number): void {
     const indexes = this.#indexes;
-    // Durations mostly land at or near the top bucket, so look from the end.
-    let i = indexes.length;
-    while (i > 0 && (indexes[i - 1] as number) > index) i--;
-    if (i > 0 && indexes[i - 1] === index) {
-      this.#counts[i - 1] = (this.#counts[i - 1] as number) + times;
-    } else {
-      indexes.splice(i, 0, index);
-      this.#counts.splice(i, 0, times);
+    // Binary search for the first bucket >= index.
+    let lo = 0;
+    let hi = indexes.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((indexes[mid] as number) < index) lo = mid + 1;
+      else hi = mid;
     }
+    if (lo < indexes.length && indexes[lo] === index) {
+      this.#counts[lo] = (this.#counts[lo] as number) + times;
+      return;
+    }
+    // A new bucket: lay the buffer out again with room for it.
+    const n = indexes.length;
+    const bytes = Buffer.alloc(HEADER + 8 * (n + 1));
+    const header = new Uint32Array(bytes.buffer, bytes.byteOffset, 4);
+    header[0] = FORMAT_VERSION;
+    header[1] = this.#header[1] as number;
+    header[2] = n + 1;
+    header[3] = this.#header[3] as number;
+    const newIndexes = new Int32Array(bytes.buffer, bytes.byteOffset + HEADER, n + 1);
+    const newCounts = new Uint32Array(bytes.buffer, bytes.byteOffset + HEADER + 4 * (n + 1), n + 1);
+    newIndexes.set(indexes.subarray(0, lo), 0);
+    newIndexes[lo] = index;
+    newIndexes.set(indexes.subarray(lo), lo + 1);
+    newCounts.set(this.#counts.subarray(0, lo), 0);
+    newCounts[lo] = times;
+    newCounts.set(this.#counts.subarray(lo), lo + 1);
+    this.#bytes = bytes;
+    this.#header = header;
+    this.#indexes = newIndexes;
+    this.#counts = newCounts;
   }
 }
 
@@ -153,33 +184,4 @@ export function exactPercentiles(values: readonly number[], qs: readonly number[
     const b = sorted[Math.min(lo + 1, n - 1)] as number;
     return a + (h - lo) * (b - a);
   });
-}
-
-function zigzag(n: number): number {
-  return n >= 0 ? n * 2 : -n * 2 - 1;
-}
-
-function unzigzag(n: number): number {
-  return n % 2 === 0 ? n / 2 : -(n + 1) / 2;
-}
-
-function writeVarint(out: number[], value: number): void {
-  let v = value;
-  while (v >= 0x80) {
-    out.push((v % 0x80) | 0x80);
-    v = Math.floor(v / 0x80);
-  }
-  out.push(v);
-}
-
-function readVarint(bytes: Uint8Array, at: { offset: number }): number {
-  let value = 0;
-  let scale = 1;
-  for (;;) {
-    const byte = bytes[at.offset++];
-    if (byte === undefined) throw new RangeError('truncated duration sketch');
-    value += (byte & 0x7f) * scale;
-    if (byte < 0x80) return value;
-    scale *= 0x80;
-  }
 }

@@ -103,7 +103,10 @@ export const projectSkill = sqliteTable(
 
 /**
  * Finished invocations of a skill per UTC hour of their start, with a duration sketch for the
- * bucket's percentiles; day buckets are merged from hours. WITHOUT ROWID, as above.
+ * bucket's percentiles; day buckets are merged from hours. Holds every hour before the skill's open
+ * hour — the hour of its `last_invoked` — which is read from skill_invocation directly: live writes
+ * land there, so they touch no row here, and an hour is summed once, when a later one begins.
+ * WITHOUT ROWID, as above.
  */
 export const skillTimeline = sqliteTable(
   'skill_timeline',

@@ -268,11 +268,6 @@ export function prepareStatements(db: Db, client: Database.Database) {
       .orderBy(desc(projectSkill.invocationCount), asc(projectSkill.skillName))
       .prepare(),
 
-    timelineBucket: db
-      .select({ durationSketch: tl.durationSketch })
-      .from(tl)
-      .where(and(eq(tl.skillName, p('skillName')), eq(tl.bucketStart, p('bucketStart'))))
-      .prepare(),
     upsertTimeline: compileWrite(
       client,
       db
@@ -291,10 +286,10 @@ export function prepareStatements(db: Db, client: Database.Database) {
         .onConflictDoUpdate({
           target: [tl.skillName, tl.bucketStart],
           set: {
-            invocations: sql`${tl.invocations} + excluded.invocations`,
-            completed: sql`${tl.completed} + excluded.completed`,
-            abandoned: sql`${tl.abandoned} + excluded.abandoned`,
-            totalDurationSeconds: sql`${tl.totalDurationSeconds} + excluded.total_duration_seconds`,
+            invocations: excluded('invocations'),
+            completed: excluded('completed'),
+            abandoned: excluded('abandoned'),
+            totalDurationSeconds: excluded('total_duration_seconds'),
             durationSketch: excluded('duration_sketch'),
           },
         }),
@@ -304,6 +299,30 @@ export function prepareStatements(db: Db, client: Database.Database) {
       .from(tl)
       .where(and(eq(tl.skillName, p('skillName')), timelineRange))
       .orderBy(asc(tl.bucketStart))
+      .prepare(),
+    /** A skill's finished invocations in [since, until): how an hour's timeline row is (re)built. */
+    finishedBetween: db
+      .select({ completed: inv.completed, durationSeconds: inv.durationSeconds })
+      .from(inv)
+      .where(
+        and(
+          eq(inv.skillName, p('skillName')),
+          gte(inv.invokedAt, p('since')),
+          lt(inv.invokedAt, p('until')),
+          isNotNull(inv.completedAt),
+        ),
+      )
+      .prepare(),
+    /** Each skill's latest start: the hour it falls in is read from skill_invocation, not skill_timeline. */
+    lastInvoked: db
+      .select({ skillName: sm.skillName, lastInvoked: sm.lastInvoked })
+      .from(sm)
+      .where(isNotNull(sm.lastInvoked))
+      .prepare(),
+    lastInvokedOf: db
+      .select({ lastInvoked: sm.lastInvoked })
+      .from(sm)
+      .where(eq(sm.skillName, p('skillName')))
       .prepare(),
     allTimeline: db
       .select(timelineColumns)

@@ -27,8 +27,8 @@ import { writeLegacyExport } from '../contract/export.js';
 import { uuidv7 } from '../contract/ids.js';
 import { formatReport } from '../contract/report.js';
 import { DurationSketch, exactPercentiles } from '../contract/sketch.js';
-import { nowTimestamp, toCanonicalTimestamp } from '../contract/time.js';
-import { bucketStartOf, timelineRange } from '../contract/timeline.js';
+import { formatEpochMs, nowTimestamp, timestampToEpochMs, toCanonicalTimestamp } from '../contract/time.js';
+import { bucketStartOf, type TimelineRange, timelineRange } from '../contract/timeline.js';
 import { trackWith } from '../contract/track.js';
 import type {
   AnalyticsStore,
@@ -83,6 +83,7 @@ const p = sql.placeholder;
 /** An invocation as placeholder values (Drizzle types them as a record; copying would cost on every row). */
 const asParams = (value: object) => value as unknown as Record<string, unknown>;
 const PERCENTILES = [0.5, 0.95, 0.99] as const;
+const HOUR_MS = 3_600_000;
 
 type StoredInvocation = Omit<Invocation, 'status'>;
 
@@ -106,8 +107,9 @@ interface Outcome {
   followUpActions: string[];
 }
 
-/** The additive figures of one skill in one session, project or hour. */
+/** The additive figures of one skill in one session or project (`contextKey`). */
 interface ContextTotals {
+  contextKey: string;
   skillName: string;
   invocationCount: number;
   completedCount: number;
@@ -117,11 +119,20 @@ interface ContextTotals {
   lastInvoked: string;
 }
 
-function addToContext(into: Map<string, ContextTotals>, key: string, f: Finished): void {
-  const t = into.get(key);
+/** Context totals by context key, then skill. */
+type ContextMap = Map<string, Map<string, ContextTotals>>;
+
+function addToContext(into: ContextMap, contextKey: string, f: Finished): void {
+  let bySkill = into.get(contextKey);
+  if (!bySkill) {
+    bySkill = new Map();
+    into.set(contextKey, bySkill);
+  }
+  const t = bySkill.get(f.skillName);
   const duration = f.completed && f.durationSeconds ? f.durationSeconds : 0;
   if (!t) {
-    into.set(key, {
+    bySkill.set(f.skillName, {
+      contextKey,
       skillName: f.skillName,
       invocationCount: 1,
       completedCount: f.completed ? 1 : 0,
@@ -147,9 +158,6 @@ function contextFigures(row: Omit<ContextSkillFigures, 'completionRate' | 'avgDu
     avgDurationSeconds: averageDuration(row.totalDurationSeconds, row.completedCount),
   };
 }
-
-/** Groups by a key made of several texts (any text, so no separator is safe). */
-const keyOf = (...parts: string[]) => JSON.stringify(parts);
 
 /**
  * The store on SQLite through better-sqlite3. Every write is one `BEGIN IMMEDIATE` transaction that
@@ -341,13 +349,46 @@ export class SqliteStore implements AnalyticsStore {
     this.#ensureOpen();
     checkSkillName(skillName);
     const range = timelineRange(options);
-    return timelineBuckets(range, this.#q.skillTimeline.all({ skillName, since: range.since, until: range.until }));
+    const rows: HourRow[] = this.#q.skillTimeline.all({ skillName, since: range.since, until: range.until });
+    const last = this.#q.lastInvokedOf.get({ skillName })?.lastInvoked;
+    if (last) this.#addOpenHour(rows, range, skillName, last);
+    return timelineBuckets(range, rows);
   }
 
   async getTimeline(options?: TimelineOptions): Promise<TimelineBucket[]> {
     this.#ensureOpen();
     const range = timelineRange(options);
-    return timelineBuckets(range, this.#q.allTimeline.all({ since: range.since, until: range.until }));
+    const rows: HourRow[] = this.#q.allTimeline.all({ since: range.since, until: range.until });
+    for (const { skillName, lastInvoked } of this.#q.lastInvoked.all()) {
+      this.#addOpenHour(rows, range, skillName, lastInvoked as string);
+    }
+    return timelineBuckets(range, rows);
+  }
+
+  /** Adds the skill's open hour (not in skill_timeline) to `rows` if it falls in `range`. */
+  #addOpenHour(rows: HourRow[], range: TimelineRange, skillName: string, lastInvoked: string): void {
+    const open = bucketStartOf(lastInvoked);
+    if (open >= range.since && open < range.until) rows.push(this.#hourRow(skillName, open));
+  }
+
+  /** One skill's figures for one hour, summed from its invocations. */
+  #hourRow(skillName: string, bucketStart: string): HourRow & { skillName: string } {
+    const until = formatEpochMs(timestampToEpochMs(bucketStart) + HOUR_MS);
+    const row = { skillName, bucketStart, invocations: 0, completed: 0, abandoned: 0, totalDurationSeconds: 0 };
+    const sketch = new DurationSketch();
+    for (const r of this.#q.finishedBetween.all({ skillName, since: bucketStart, until })) {
+      row.invocations += 1;
+      if (!r.completed) {
+        row.abandoned += 1;
+        continue;
+      }
+      row.completed += 1;
+      if (r.durationSeconds !== null) {
+        row.totalDurationSeconds += r.durationSeconds;
+        sketch.add(r.durationSeconds);
+      }
+    }
+    return { ...row, durationSketch: sketch.count > 0 ? sketch.encode() : null };
   }
 
   async searchWorkflowPaths(query: string, options: { limit?: number } = {}): Promise<WorkflowPathMatch[]> {
@@ -482,22 +523,19 @@ export class SqliteStore implements AnalyticsStore {
 
   /**
    * Adds finished invocations to every figure they belong to. Runs inside a transaction. Each skill
-   * row, session row, project row and hour row is written once, however many invocations it gets.
+   * row, session row and project row is written once, however many invocations it gets. The
+   * timeline costs nothing while a skill's invocations land in its open hour; an hour that closes,
+   * or gets an invocation late, is summed again from skill_invocation.
    */
   #addFinished(items: Finished[]): void {
     const q = this.#q;
-    const now = nowTimestamp();
-    const skills = new Map<string, { totals: SkillTotals; sketch: DurationSketch; newPaths: string[] }>();
-    const sessions = new Map<string, ContextTotals>();
-    const projects = new Map<string, ContextTotals>();
-    const hours = new Map<string, ContextTotals>();
-    const hourSketches = new Map<string, { bucketStart: string; sketch: DurationSketch }>();
+    const skills = new Map<string, SkillEntry>();
+    const sessions: ContextMap = new Map();
+    const projects: ContextMap = new Map();
     for (const f of items) {
       let skill = skills.get(f.skillName);
       if (!skill) {
-        const stored = q.totalsBySkill.get({ skillName: f.skillName });
-        const sketch = stored?.durationSketch ? DurationSketch.decode(stored.durationSketch) : new DurationSketch();
-        skill = { totals: stored ?? emptyTotals(f.skillName), sketch, newPaths: [] };
+        skill = skillEntry(f.skillName, q.totalsBySkill.get({ skillName: f.skillName }));
         skills.set(f.skillName, skill);
       }
       if (f.workflowPath !== null && !Object.hasOwn(skill.totals.workflowPaths, f.workflowPath)) {
@@ -505,24 +543,14 @@ export class SqliteStore implements AnalyticsStore {
         increment(skill.totals.workflowPaths, f.workflowPath, 0); // seen: later items of the batch are not new
       }
       addFinished(skill.totals, f);
-      const duration = f.completed ? f.durationSeconds : null;
-      if (duration !== null) skill.sketch.add(duration);
-
-      if (f.sessionId !== null) addToContext(sessions, keyOf(f.sessionId, f.skillName), f);
-      if (f.projectPath !== null) addToContext(projects, keyOf(f.projectPath, f.skillName), f);
-      const bucketStart = bucketStartOf(f.invokedAt);
-      const hourKey = keyOf(f.skillName, bucketStart);
-      addToContext(hours, hourKey, f);
-      let hour = hourSketches.get(hourKey);
-      if (!hour) {
-        const stored = q.timelineBucket.get({ skillName: f.skillName, bucketStart })?.durationSketch;
-        hour = { bucketStart, sketch: stored ? DurationSketch.decode(stored) : new DurationSketch() };
-        hourSketches.set(hourKey, hour);
-      }
-      if (duration !== null) hour.sketch.add(duration);
+      if (f.completed && f.durationSeconds !== null) skill.sketch.add(f.durationSeconds);
+      if (f.sessionId !== null) addToContext(sessions, f.sessionId, f);
+      if (f.projectPath !== null) addToContext(projects, f.projectPath, f);
+      skill.hours.add(bucketStartOf(f.invokedAt));
     }
 
-    for (const { totals: t, sketch, newPaths } of skills.values()) {
+    const now = nowTimestamp();
+    for (const { totals: t, sketch, newPaths, openHour, hours } of skills.values()) {
       const [p50, p95, p99] = sketch.quantiles(PERCENTILES);
       q.upsertTotals.run({
         skillName: t.skillName,
@@ -544,36 +572,53 @@ export class SqliteStore implements AnalyticsStore {
         durationSketch: sketch.count > 0 ? sketch.encode() : null,
       });
       for (const path of newPaths) q.addSearchPath.run(t.skillName, path);
+
+      // Hours before the open one are summed into skill_timeline: the one this update closed, and any
+      // earlier one it added to. Live writes land in the open hour and sum nothing.
+      const openNow = bucketStartOf(t.lastInvoked as string);
+      if (openHour !== null) hours.add(openHour);
+      for (const hour of hours) if (hour < openNow) q.upsertTimeline.run(this.#hourRow(t.skillName, hour));
     }
-    for (const [key, c] of sessions) q.upsertSession.run({ contextKey: (JSON.parse(key) as string[])[0], ...c });
-    for (const [key, c] of projects) q.upsertProject.run({ contextKey: (JSON.parse(key) as string[])[0], ...c });
-    for (const [key, c] of hours) {
-      const { bucketStart, sketch } = hourSketches.get(key) as { bucketStart: string; sketch: DurationSketch };
-      q.upsertTimeline.run({
-        skillName: c.skillName,
-        bucketStart,
-        invocations: c.invocationCount,
-        completed: c.completedCount,
-        abandoned: c.abandonedCount,
-        totalDurationSeconds: c.totalDurationSeconds,
-        durationSketch: sketch.count > 0 ? sketch.encode() : null,
-      });
-    }
+    for (const bySkill of sessions.values()) for (const c of bySkill.values()) q.upsertSession.run(c);
+    for (const bySkill of projects.values()) for (const c of bySkill.values()) q.upsertProject.run(c);
   }
 }
 
+/** A skill's figures being updated, and the timeline hours the update closes or reaches back to. */
+interface SkillEntry {
+  totals: SkillTotals;
+  sketch: DurationSketch;
+  newPaths: string[];
+  /** The hour of `last_invoked` before this update: its invocations are not in skill_timeline yet. */
+  openHour: string | null;
+  /** The hours the update's invocations started in. */
+  hours: Set<string>;
+}
+
+/** A row of skill_timeline, or a skill's open hour summed in its shape. */
+interface HourRow {
+  bucketStart: string;
+  invocations: number;
+  completed: number;
+  abandoned: number;
+  totalDurationSeconds: number;
+  durationSketch: Buffer | null;
+}
+
+type StoredSkill = ReturnType<Statements['totalsBySkill']['get']>;
+
+function skillEntry(skillName: string, row: StoredSkill): SkillEntry {
+  return {
+    totals: row ?? emptyTotals(skillName),
+    sketch: row?.durationSketch ? DurationSketch.decode(row.durationSketch) : new DurationSketch(),
+    newPaths: [],
+    openHour: row?.lastInvoked ? bucketStartOf(row.lastInvoked) : null,
+    hours: new Set(),
+  };
+}
+
 /** Builds every bucket of `range` from hour rows (several skills' rows for one hour add up). */
-function timelineBuckets(
-  range: ReturnType<typeof timelineRange>,
-  rows: Array<{
-    bucketStart: string;
-    invocations: number;
-    completed: number;
-    abandoned: number;
-    totalDurationSeconds: number;
-    durationSketch: Buffer | null;
-  }>,
-): TimelineBucket[] {
+function timelineBuckets(range: TimelineRange, rows: HourRow[]): TimelineBucket[] {
   const index = new Map(range.starts.map((start, i) => [start, i]));
   const acc = range.starts.map(() => ({
     invocations: 0,

@@ -118,6 +118,62 @@ export function describeAnalyticsContract(name: string, subject: AnalyticsSubjec
         expect(days[1]?.invocations).toBe(0);
       });
 
+      it('places invocations that arrive out of time order in their own hours', async () => {
+        const store = await open();
+        const at = (time: string, durationSeconds: number) =>
+          store.recordInvocation(item({ skillName: 'late', invokedAt: `2026-05-04T${time}Z`, durationSeconds }));
+        await at('12:00:00', 1);
+        await at('10:00:00', 2);
+        await at('12:30:00', 3);
+        await at('11:00:00', 4);
+        await at('10:45:00', 5);
+        await at('13:15:00', 6);
+        await at('12:59:00', 7);
+        const hours = await store.getSkillTimeline('late', {
+          since: '2026-05-04T10:00:00Z',
+          until: '2026-05-04T14:00:00Z',
+        });
+        expect(hours.map((h) => [h.invocations, h.avgDurationSeconds])).toEqual([
+          [2, 3.5],
+          [1, 4],
+          [3, 11 / 3],
+          [1, 6],
+        ]);
+        expectWithinOnePercent(hours[2]?.p95DurationSeconds, referencePercentile([1, 3, 7], 0.95));
+        const [day] = await store.getSkillTimeline('late', {
+          bucket: 'day',
+          since: '2026-05-04T00:00:00Z',
+          until: '2026-05-05T00:00:00Z',
+        });
+        expect(day?.invocations).toBe(7);
+        expectWithinOnePercent(day?.p95DurationSeconds, referencePercentile([1, 2, 3, 4, 5, 6, 7], 0.95));
+      });
+
+      it('places a batch that spans several hours in each of them', async () => {
+        const store = await open();
+        const at = (time: string, durationSeconds: number) =>
+          item({ skillName: 'batch', invokedAt: `2026-05-04T${time}Z`, durationSeconds });
+        await store.recordInvocation(at('10:00:00', 1));
+        await store.recordInvocations([at('10:30:00', 2), at('11:15:00', 3), at('12:45:00', 4), at('11:50:00', 5)]);
+        await store.recordInvocations([at('09:10:00', 6), at('12:05:00', 7)]);
+        const hours = await store.getSkillTimeline('batch', {
+          since: '2026-05-04T09:00:00Z',
+          until: '2026-05-04T13:00:00Z',
+        });
+        expect(hours.map((h) => [h.invocations, h.avgDurationSeconds])).toEqual([
+          [1, 6],
+          [2, 1.5],
+          [2, 4],
+          [2, 5.5],
+        ]);
+        const [all] = await store.getTimeline({
+          bucket: 'day',
+          since: '2026-05-04T00:00:00Z',
+          until: '2026-05-05T00:00:00Z',
+        });
+        expect(all?.invocations).toBe(7);
+      });
+
       it('adds every skill up in the all-skills form', async () => {
         const store = await open();
         await seed(store);
