@@ -47,14 +47,18 @@ export async function compare({ floor, candidate, ops = 1000, rounds = 15, warmu
 
 const rows = [];
 
-/** Records one result line; `target` is the largest acceptable ratio. */
+/**
+ * Records one result line. `target` is the largest acceptable ratio, or `{ maxUs }` for an absolute
+ * limit on the median, or `null` for a figure reported without a target.
+ */
 export function report(name, { floorUs, candidateUs, ratio }, target, floorName) {
-  const ok = ratio <= target;
-  rows.push({ name, floorUs, candidateUs, ratio, target, ok, floorName });
+  const ok = target === null || (typeof target === 'number' ? ratio <= target : candidateUs <= target.maxUs);
+  const limit =
+    target === null ? 'no target' : typeof target === 'number' ? `≤ ${target}×` : `≤ ${target.maxUs / 1000} ms`;
+  rows.push({ name, floorUs, candidateUs, ratio, limit, ok, floorName });
+  const us = (v) => (v >= 1000 ? `${(v / 1000).toFixed(2)} ms` : `${v.toFixed(2)} µs`).padStart(10);
   console.log(
-    `${ok ? 'ok  ' : 'MISS'} ${name.padEnd(58)} ${candidateUs.toFixed(2).padStart(9)} µs  floor ${floorUs
-      .toFixed(2)
-      .padStart(9)} µs (${floorName})  ratio ${ratio.toFixed(3)} (≤ ${target})`,
+    `${target === null ? 'info' : ok ? 'ok  ' : 'MISS'} ${name.padEnd(60)} ${us(candidateUs)}  floor ${us(floorUs)} (${floorName})  ratio ${ratio.toFixed(3)}  (${limit})`,
   );
 }
 

@@ -1,6 +1,7 @@
 // `pnpm bench`: every benchmark, each printing ratios against a floor measured in the same run.
 // `pnpm bench -- --quick` runs the small sizes only.
 import { cpus } from 'node:os';
+import { run as analytics } from './analytics.bench.mjs';
 import { results } from './harness.mjs';
 import { run as store } from './store.bench.mjs';
 
@@ -10,6 +11,7 @@ console.log(
 );
 console.log('Figures are medians; ratio = candidate / floor, the median of per-round ratios.\n');
 await store({ quick });
+await analytics({ quick });
 console.log('\n| measure | store | floor | ratio | target |\n|---|---|---|---|---|');
 for (const r of results()) {
   const us = (v) => (v >= 1000 ? `${(v / 1000).toFixed(2)} ms` : `${v.toFixed(1)} µs`);

@@ -38,6 +38,35 @@ describe('the database as other tools see it', () => {
     await store.close();
   });
 
+  it("answers the original guide's session query (its Example 3) as written", async () => {
+    const path = join(dir, `guide-${n++}.db`);
+    const store = await openStore({ path });
+    const sessionId = 'session-abc123';
+    const first = await store.trackInvocation('crackerjack-run', { sessionId });
+    await first.complete();
+    for (let i = 0; i < 2; i++) {
+      const run = await store.trackInvocation('pytest-runner', { sessionId });
+      await run.complete();
+    }
+    const db = new Database(path, { readonly: true });
+    const rows = db
+      .prepare(
+        `SELECT skill_name, invocation_count, total_duration_seconds
+         FROM session_skill
+         WHERE session_id = ?
+         ORDER BY invocation_count DESC`,
+      )
+      .raw(true)
+      .all(sessionId) as Array<[string, number, number]>;
+    expect(rows.map(([skill, count]) => [skill, count])).toEqual([
+      ['pytest-runner', 2],
+      ['crackerjack-run', 1],
+    ]);
+    for (const [, , seconds] of rows) expect(seconds).toBeGreaterThan(0);
+    db.close();
+    await store.close();
+  });
+
   it('stores SQL NULL for absent values, 0/1 for completed, JSON text for lists and objects', async () => {
     const path = join(dir, `types-${n++}.db`);
     const store = await openStore({ path });

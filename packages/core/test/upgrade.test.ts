@@ -154,6 +154,12 @@ describe('upgrading a database made by the first migration alone', () => {
         0.95,
       ),
     );
+    const [allDay] = await store.getTimeline({
+      bucket: 'day',
+      since: '2026-01-02T00:00:00Z',
+      until: '2026-01-03T00:00:00Z',
+    });
+    expect(allDay?.invocations).toBe(finished.filter((r) => r.at.startsWith('2026-01-02')).length);
     expect((await store.searchWorkflowPaths('ci.v1')).map((m) => m.workflowPath)).toEqual(['ci.v1.2']);
 
     // New writes keep every figure current from there on.

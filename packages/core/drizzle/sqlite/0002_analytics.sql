@@ -33,6 +33,18 @@ CREATE TABLE `skill_timeline` (
 	PRIMARY KEY(`skill_name`, `bucket_start`)
 ) WITHOUT ROWID;
 --> statement-breakpoint
+CREATE INDEX `idx_skill_timeline_bucket` ON `skill_timeline` (`bucket_start`);--> statement-breakpoint
+CREATE TABLE `skill_timeline_day` (
+	`skill_name` text NOT NULL,
+	`bucket_start` text NOT NULL,
+	`invocations` integer DEFAULT 0 NOT NULL,
+	`completed` integer DEFAULT 0 NOT NULL,
+	`abandoned` integer DEFAULT 0 NOT NULL,
+	`total_duration_seconds` real DEFAULT 0 NOT NULL,
+	`duration_sketch` blob,
+	PRIMARY KEY(`skill_name`, `bucket_start`)
+) WITHOUT ROWID;
+--> statement-breakpoint
 -- Written by hand from here on. WITHOUT ROWID above is hand-written too: Drizzle cannot declare it.
 -- Full-text search over the distinct (skill, workflow path) pairs; the store adds a pair the first
 -- time a finished invocation brings it, and ranks results by the counts in skill_metrics.
@@ -70,3 +82,16 @@ SELECT i.skill_name, substr(i.invoked_at, 1, 13) || ':00:00.000000Z', COUNT(*), 
 FROM skill_invocation i JOIN skill_metrics m ON m.skill_name = i.skill_name
 WHERE i.completed_at IS NOT NULL AND substr(i.invoked_at, 1, 13) < substr(m.last_invoked, 1, 13)
 GROUP BY i.skill_name, substr(i.invoked_at, 1, 13);
+--> statement-breakpoint
+-- Each hour over every skill, as the skill named '' (no skill has that name).
+INSERT INTO `skill_timeline` (`skill_name`, `bucket_start`, `invocations`, `completed`, `abandoned`,
+  `total_duration_seconds`)
+SELECT '', bucket_start, SUM(invocations), SUM(completed), SUM(abandoned), SUM(total_duration_seconds)
+FROM skill_timeline GROUP BY bucket_start;
+--> statement-breakpoint
+-- Days, summed from the hours above (the totals' too).
+INSERT INTO `skill_timeline_day` (`skill_name`, `bucket_start`, `invocations`, `completed`, `abandoned`,
+  `total_duration_seconds`)
+SELECT skill_name, substr(bucket_start, 1, 10) || 'T00:00:00.000000Z', SUM(invocations), SUM(completed),
+       SUM(abandoned), SUM(total_duration_seconds)
+FROM skill_timeline GROUP BY skill_name, substr(bucket_start, 1, 10);

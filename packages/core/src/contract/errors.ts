@@ -14,9 +14,12 @@ export class SkillMetricsError extends Error {
 /** An argument is missing, of the wrong type or out of range. `field` names it. */
 export class InvalidInputError extends SkillMetricsError {
   readonly field: string;
+  /** What is wrong with it, e.g. `must not be negative, got -1`. */
+  readonly problem: string;
   constructor(field: string, problem: string) {
     super('INVALID_INPUT', `${field} ${problem}`);
     this.field = field;
+    this.problem = problem;
   }
 }
 

@@ -91,6 +91,13 @@ describe('DurationSketch', () => {
     const whole = DurationSketch.of(values);
     const halves = DurationSketch.of(values.slice(0, 20_000)).merge(DurationSketch.of(values.slice(20_000)));
     expect(halves.quantiles(QS)).toEqual(whole.quantiles(QS));
+    const parts = [0, 1, 2, 3, 4].map((k) => DurationSketch.of(values.slice(k * 10_000, (k + 1) * 10_000)).encode());
+    const summed = DurationSketch.sum([...parts, new DurationSketch().encode()]);
+    expect(summed.quantiles(QS)).toEqual(whole.quantiles(QS));
+    expect(summed.count).toBe(50_000);
+    expect(DurationSketch.sum([]).quantiles([0.5])).toEqual([null]);
+    expect(DurationSketch.quantilesOfSum(parts, QS)).toEqual(whole.quantiles(QS));
+    expect(DurationSketch.quantilesOfSum([], QS)).toEqual(QS.map(() => null));
     const bytes = whole.encode();
     expect(DurationSketch.decode(bytes).quantiles(QS)).toEqual(whole.quantiles(QS));
     expect(DurationSketch.decode(bytes).count).toBe(50_000);

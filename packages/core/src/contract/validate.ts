@@ -93,33 +93,43 @@ export function checkDuration(value: unknown, field = 'durationSeconds'): number
 /**
  * Checks an invocation to import and returns it complete and canonical: timestamps in canonical
  * form, and `status` and `completedAt` settled. A finished invocation without `completedAt` is
- * given `invokedAt + durationSeconds`.
+ * given `invokedAt + durationSeconds`. Errors name the field under `label` (`invocations[3]`, given
+ * as the index in a batch).
  */
-export function checkInvocationInput(value: unknown, label = 'invocation'): Invocation {
-  const o = optionsObject(value, label);
+export function checkInvocationInput(value: unknown, label: string | number = 'invocation'): Invocation {
+  try {
+    return checkInvocation(value);
+  } catch (error) {
+    if (!(error instanceof InvalidInputError)) throw error;
+    const where = typeof label === 'number' ? `invocations[${label}]` : label;
+    throw new InvalidInputError(error.field === '' ? where : `${where}.${error.field}`, error.problem);
+  }
+}
+
+function checkInvocation(value: unknown): Invocation {
+  const o = optionsObject(value, '');
   if (typeof o.id !== 'string' || o.id.length === 0) {
-    throw new InvalidInputError(`${label}.id`, `must be a non-empty string, got ${describe(o.id)}`);
+    throw new InvalidInputError('id', `must be a non-empty string, got ${describe(o.id)}`);
   }
-  const where = (field: string) => `${label}.${field}`;
-  const skillName = checkSkillName(o.skillName, where('skillName'));
-  const invokedAt = toCanonicalTimestamp(o.invokedAt, { field: where('invokedAt') });
+  const skillName = checkSkillName(o.skillName);
+  const invokedAt = toCanonicalTimestamp(o.invokedAt, { field: 'invokedAt' });
   if (typeof o.completed !== 'boolean') {
-    throw new InvalidInputError(where('completed'), `must be a boolean, got ${describe(o.completed)}`);
+    throw new InvalidInputError('completed', `must be a boolean, got ${describe(o.completed)}`);
   }
-  const durationSeconds = checkDuration(o.durationSeconds, where('durationSeconds'));
+  const durationSeconds = checkDuration(o.durationSeconds);
   let completedAt =
     o.completedAt === undefined || o.completedAt === null
       ? null
-      : toCanonicalTimestamp(o.completedAt, { field: where('completedAt') });
+      : toCanonicalTimestamp(o.completedAt, { field: 'completedAt' });
   const pending = !o.completed && durationSeconds === null && completedAt === null;
   if (!pending && completedAt === null) {
     completedAt = formatEpochMs(timestampToEpochMs(invokedAt) + (durationSeconds ?? 0) * 1000);
   }
-  const followUpActions = stringList(o.followUpActions, where('followUpActions'));
-  const errorType = optionalText(o.errorType, where('errorType'));
+  const followUpActions = stringList(o.followUpActions, 'followUpActions');
+  const errorType = optionalText(o.errorType, 'errorType');
   if (pending && (followUpActions.length > 0 || errorType !== null)) {
     throw new InvalidInputError(
-      where('completed'),
+      'completed',
       'is false with no duration or completedAt (pending), but an outcome is given',
     );
   }
@@ -127,16 +137,16 @@ export function checkInvocationInput(value: unknown, label = 'invocation'): Invo
     id: o.id,
     skillName,
     invokedAt,
-    workflowPath: optionalText(o.workflowPath, where('workflowPath')),
+    workflowPath: optionalText(o.workflowPath, 'workflowPath'),
     status: pending ? 'pending' : o.completed ? 'completed' : 'abandoned',
     completed: o.completed,
     completedAt,
     durationSeconds,
     errorType,
     followUpActions,
-    sessionId: optionalText(o.sessionId, where('sessionId')),
-    projectPath: optionalText(o.projectPath, where('projectPath')),
-    userContext: optionalObject(o.userContext, where('userContext')),
+    sessionId: optionalText(o.sessionId, 'sessionId'),
+    projectPath: optionalText(o.projectPath, 'projectPath'),
+    userContext: optionalObject(o.userContext, 'userContext'),
   };
 }
 

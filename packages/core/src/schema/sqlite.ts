@@ -101,24 +101,33 @@ export const projectSkill = sqliteTable(
   (t) => [primaryKey({ columns: [t.projectPath, t.skillName] })],
 );
 
+/** The columns of a timeline bucket: one skill's finished invocations that started within it. */
+const timelineColumns = {
+  skillName: text('skill_name').notNull(),
+  /** The bucket's start, canonical: `2026-11-26T10:00:00.000000Z`. */
+  bucketStart: text('bucket_start').notNull(),
+  invocations: integer('invocations').notNull().default(0),
+  completed: integer('completed').notNull().default(0),
+  abandoned: integer('abandoned').notNull().default(0),
+  totalDurationSeconds: real('total_duration_seconds').notNull().default(0),
+  /** `DurationSketch#encode()` of the bucket's completed durations, for its percentiles. */
+  durationSketch: blob('duration_sketch', { mode: 'buffer' }),
+};
+
 /**
- * Finished invocations of a skill per UTC hour of their start, with a duration sketch for the
- * bucket's percentiles; day buckets are merged from hours. Holds every hour before the skill's open
- * hour — the hour of its `last_invoked` — which is read from skill_invocation directly: live writes
- * land there, so they touch no row here, and an hour is summed once, when a later one begins.
+ * Finished invocations of a skill per UTC hour of their start. Holds every hour before the skill's
+ * open hour — the hour of its `last_invoked` — which is read from skill_invocation directly: live
+ * writes land there, so they touch no row here, and an hour is summed once, when a later one begins.
+ * The rows with skill_name `''` (never a skill's name) sum each hour over every skill.
  * WITHOUT ROWID, as above.
  */
-export const skillTimeline = sqliteTable(
-  'skill_timeline',
-  {
-    skillName: text('skill_name').notNull(),
-    /** The hour's start, canonical: `2026-11-26T10:00:00.000000Z`. */
-    bucketStart: text('bucket_start').notNull(),
-    invocations: integer('invocations').notNull().default(0),
-    completed: integer('completed').notNull().default(0),
-    abandoned: integer('abandoned').notNull().default(0),
-    totalDurationSeconds: real('total_duration_seconds').notNull().default(0),
-    durationSketch: blob('duration_sketch', { mode: 'buffer' }),
-  },
-  (t) => [primaryKey({ columns: [t.skillName, t.bucketStart] })],
-);
+export const skillTimeline = sqliteTable('skill_timeline', timelineColumns, (t) => [
+  primaryKey({ columns: [t.skillName, t.bucketStart] }),
+  // Summing one hour over every skill, when an hour closes.
+  index('idx_skill_timeline_bucket').on(t.bucketStart),
+]);
+
+/** The same per UTC day, summed from the day's rows in skill_timeline (so the open hour is not in it). */
+export const skillTimelineDay = sqliteTable('skill_timeline_day', timelineColumns, (t) => [
+  primaryKey({ columns: [t.skillName, t.bucketStart] }),
+]);

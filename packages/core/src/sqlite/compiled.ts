@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { is, Param, Placeholder } from 'drizzle-orm';
+import { Column, is, Param, Placeholder } from 'drizzle-orm';
 
 /**
  * Drizzle-built statements prepared straight on the better-sqlite3 connection, for the few paths
@@ -23,37 +23,52 @@ export function compileWrite(
   query: { toSQL(): { sql: string; params: unknown[] } },
 ): CompiledWrite {
   const { sql, params } = query.toSQL();
-  const binders: Binder[] = params.map((p): Binder => {
-    if (is(p, Param) && is(p.value, Placeholder)) {
-      const name = p.value.name;
-      const encoder = p.encoder;
+  const binders = params.map(binderFor);
+  const statement = client.prepare(sql);
+  return { run: (values) => statement.run(bind(binders, values)) };
+}
+
+function binderFor(p: unknown): Binder {
+  if (is(p, Param) && is(p.value, Placeholder)) {
+    const name = p.value.name;
+    const encoder = p.encoder;
+    // Most columns store values as they are; skip the call for them.
+    if (!encoder || encoder.mapToDriverValue === Column.prototype.mapToDriverValue) {
       return (values) => {
         const v = values[name];
         if (v === undefined) throw new Error(`no value for placeholder ${name}`);
-        return v === null ? null : encoder ? encoder.mapToDriverValue(v) : v;
+        return v;
       };
     }
-    if (is(p, Placeholder)) {
-      const name = p.name;
-      return (values) => values[name] ?? null;
-    }
-    return () => p;
-  });
-  const statement = client.prepare(sql);
-  return {
-    run(values) {
-      const bound = new Array(binders.length);
-      for (let i = 0; i < binders.length; i++) bound[i] = (binders[i] as Binder)(values as Record<string, unknown>);
-      return statement.run(bound);
-    },
-  };
+    return (values) => {
+      const v = values[name];
+      if (v === undefined) throw new Error(`no value for placeholder ${name}`);
+      return v === null ? null : encoder ? encoder.mapToDriverValue(v) : v;
+    };
+  }
+  if (is(p, Placeholder)) {
+    const name = p.name;
+    return (values) => values[name] ?? null;
+  }
+  return () => p;
+}
+
+function bind(binders: Binder[], values: object): unknown[] {
+  const bound = new Array(binders.length);
+  for (let i = 0; i < binders.length; i++) bound[i] = (binders[i] as Binder)(values as Record<string, unknown>);
+  return bound;
 }
 
 /**
- * Prepares a Drizzle-built read without parameters whose rows come back as arrays, in the order of
- * its selected fields, for the caller to map.
+ * Prepares a Drizzle-built read whose rows come back as arrays, in the order of its selected fields,
+ * for the caller to map; placeholders are bound as in `compileWrite`.
  */
-export function compileRowsRead(client: Database.Database, query: { toSQL(): { sql: string } }): () => unknown[][] {
-  const statement = client.prepare(query.toSQL().sql).raw(true);
-  return () => statement.all() as unknown[][];
+export function compileRowsRead(
+  client: Database.Database,
+  query: { toSQL(): { sql: string; params: unknown[] } },
+): (values?: object) => unknown[][] {
+  const { sql, params } = query.toSQL();
+  const binders = params.map(binderFor);
+  const statement = client.prepare(sql).raw(true);
+  return (values = {}) => statement.all(bind(binders, values)) as unknown[][];
 }

@@ -22,23 +22,39 @@ function buildSkillSketches(db: Database.Database): void {
   for (const [skill, sketch] of sketches) save.run(sketch.encode(), skill);
 }
 
-/** Version 3: one sketch per skill and hour, for the timeline's p95. */
+/** Version 3: one sketch per skill and closed hour, and per skill and day, for the timeline's p95. */
 function buildTimelineSketches(db: Database.Database): void {
-  const sketches = new Map<string, DurationSketch>();
+  // A skill's open hour (that of its last_invoked) is not in the timeline tables.
+  const openHour = new Map(
+    db.prepare('SELECT skill_name, substr(last_invoked, 1, 13) FROM skill_metrics').raw().all() as Array<
+      [string, string]
+    >,
+  );
+  const hours = new Map<string, DurationSketch>();
+  const days = new Map<string, DurationSketch>();
   const rows = db
-    .prepare(
-      `SELECT skill_name, substr(invoked_at, 1, 13) || ':00:00.000000Z', duration_seconds ${COMPLETED_DURATIONS}`,
-    )
+    .prepare(`SELECT skill_name, substr(invoked_at, 1, 13), duration_seconds ${COMPLETED_DURATIONS}`)
     .raw()
     .iterate();
-  for (const [skill, bucket, duration] of rows as Iterable<[string, string, number]>) {
-    const key = JSON.stringify([skill, bucket]);
-    sketches.set(key, (sketches.get(key) ?? new DurationSketch()).add(duration));
+  for (const [skill, hour, duration] of rows as Iterable<[string, string, number]>) {
+    if (hour >= (openHour.get(skill) ?? '')) continue;
+    // Each skill's own rows, and the rows of the skill named '' that sum every skill.
+    for (const name of [skill, '']) {
+      const hourKey = JSON.stringify([name, `${hour}:00:00.000000Z`]);
+      const dayKey = JSON.stringify([name, `${hour.slice(0, 10)}T00:00:00.000000Z`]);
+      hours.set(hourKey, (hours.get(hourKey) ?? new DurationSketch()).add(duration));
+      days.set(dayKey, (days.get(dayKey) ?? new DurationSketch()).add(duration));
+    }
   }
-  const save = db.prepare('UPDATE skill_timeline SET duration_sketch = ? WHERE skill_name = ? AND bucket_start = ?');
-  for (const [key, sketch] of sketches) {
-    const [skill, bucket] = JSON.parse(key) as [string, string];
-    save.run(sketch.encode(), skill, bucket);
+  for (const [table, sketches] of [
+    ['skill_timeline', hours],
+    ['skill_timeline_day', days],
+  ] as const) {
+    const save = db.prepare(`UPDATE ${table} SET duration_sketch = ? WHERE skill_name = ? AND bucket_start = ?`);
+    for (const [key, sketch] of sketches) {
+      const [skill, bucket] = JSON.parse(key) as [string, string];
+      save.run(sketch.encode(), skill, bucket);
+    }
   }
 }
 

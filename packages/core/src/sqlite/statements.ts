@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { and, asc, desc, eq, gte, inArray, isNotNull, isNull, lt, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, isNotNull, isNull, lt, ne, type SQL, sql } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import {
   skillInvocation as inv,
@@ -7,6 +7,7 @@ import {
   sessionSkill,
   skillMetrics as sm,
   skillTimeline as tl,
+  skillTimelineDay as tlDay,
 } from '../schema/sqlite.js';
 import { compileRowsRead, compileWrite } from './compiled.js';
 
@@ -15,8 +16,18 @@ import { compileRowsRead, compileWrite } from './compiled.js';
  * connection. Raw SQL appears only where Drizzle cannot say it (`excluded.` in upserts, FTS5, JSON).
  */
 
-export const schema = { skillInvocation: inv, skillMetrics: sm, sessionSkill, projectSkill, skillTimeline: tl };
+export const schema = {
+  skillInvocation: inv,
+  skillMetrics: sm,
+  sessionSkill,
+  projectSkill,
+  skillTimeline: tl,
+  skillTimelineDay: tlDay,
+};
 export type Db = BetterSQLite3Database<typeof schema>;
+
+/** The skill name under which the timeline tables keep every skill's sum; no skill can be named ''. */
+export const ALL_SKILLS = '';
 
 const p = sql.placeholder;
 /** A placeholder in `update().set()`, where Drizzle encodes it through the column (its types want SQL there). */
@@ -92,15 +103,6 @@ const contextColumns = (t: typeof sessionSkill | typeof projectSkill) => ({
 });
 
 export function prepareStatements(db: Db, client: Database.Database) {
-  const timelineColumns = {
-    bucketStart: tl.bucketStart,
-    invocations: tl.invocations,
-    completed: tl.completed,
-    abandoned: tl.abandoned,
-    totalDurationSeconds: tl.totalDurationSeconds,
-    durationSketch: tl.durationSketch,
-  };
-  const timelineRange = and(gte(tl.bucketStart, p('since')), lt(tl.bucketStart, p('until')));
   return {
     insertInvocation: compileWrite(
       client,
@@ -268,52 +270,38 @@ export function prepareStatements(db: Db, client: Database.Database) {
       .orderBy(desc(projectSkill.invocationCount), asc(projectSkill.skillName))
       .prepare(),
 
-    upsertTimeline: compileWrite(
+    timeline: { hour: timelineStatements(db, client, tl), day: timelineStatements(db, client, tlDay) },
+    /** Every skill's row for one hour: how the hour's total (skill '') is summed. */
+    hourOfEverySkill: compileRowsRead(
       client,
       db
-        .insert(tl)
-        .values(
-          placeholders(
-            'skillName',
-            'bucketStart',
-            'invocations',
-            'completed',
-            'abandoned',
-            'totalDurationSeconds',
-            'durationSketch',
-          ),
-        )
-        .onConflictDoUpdate({
-          target: [tl.skillName, tl.bucketStart],
-          set: {
-            invocations: excluded('invocations'),
-            completed: excluded('completed'),
-            abandoned: excluded('abandoned'),
-            totalDurationSeconds: excluded('total_duration_seconds'),
-            durationSketch: excluded('duration_sketch'),
-          },
-        }),
-    ),
-    skillTimeline: db
-      .select(timelineColumns)
-      .from(tl)
-      .where(and(eq(tl.skillName, p('skillName')), timelineRange))
-      .orderBy(asc(tl.bucketStart))
-      .prepare(),
+        .select({
+          bucketStart: tl.bucketStart,
+          invocations: tl.invocations,
+          completed: tl.completed,
+          abandoned: tl.abandoned,
+          totalDurationSeconds: tl.totalDurationSeconds,
+          durationSketch: tl.durationSketch,
+        })
+        .from(tl)
+        .where(and(eq(tl.bucketStart, p('bucketStart')), ne(tl.skillName, ALL_SKILLS))),
+    ) as (key: { bucketStart: string }) => TimelineRow[],
     /** A skill's finished invocations in [since, until): how an hour's timeline row is (re)built. */
-    finishedBetween: db
-      .select({ completed: inv.completed, durationSeconds: inv.durationSeconds })
-      .from(inv)
-      .where(
-        and(
-          eq(inv.skillName, p('skillName')),
-          gte(inv.invokedAt, p('since')),
-          lt(inv.invokedAt, p('until')),
-          isNotNull(inv.completedAt),
+    finishedBetween: compileRowsRead(
+      client,
+      db
+        .select({ completed: inv.completed, durationSeconds: inv.durationSeconds })
+        .from(inv)
+        .where(
+          and(
+            eq(inv.skillName, p('skillName')),
+            gte(inv.invokedAt, p('since')),
+            lt(inv.invokedAt, p('until')),
+            isNotNull(inv.completedAt),
+          ),
         ),
-      )
-      .prepare(),
-    /** Each skill's latest start: the hour it falls in is read from skill_invocation, not skill_timeline. */
+    ) as (bounds: { skillName: string; since: string; until: string }) => Array<[0 | 1, number | null]>,
+    /** Each skill's latest start: the hour it falls in is read from skill_invocation, not the timeline tables. */
     lastInvoked: db
       .select({ skillName: sm.skillName, lastInvoked: sm.lastInvoked })
       .from(sm)
@@ -323,11 +311,6 @@ export function prepareStatements(db: Db, client: Database.Database) {
       .select({ lastInvoked: sm.lastInvoked })
       .from(sm)
       .where(eq(sm.skillName, p('skillName')))
-      .prepare(),
-    allTimeline: db
-      .select(timelineColumns)
-      .from(tl)
-      .where(and(inArray(tl.skillName, db.select({ s: sm.skillName }).from(sm)), timelineRange))
       .prepare(),
 
     // FTS5 and JSON are beyond Drizzle's query builder.
@@ -346,3 +329,56 @@ export function prepareStatements(db: Db, client: Database.Database) {
 }
 
 export type Statements = ReturnType<typeof prepareStatements>;
+
+/** A timeline row as read: bucket start, invocations, completed, abandoned, total duration, sketch. */
+export type TimelineRow = [string, number, number, number, number, Buffer | null];
+
+/** Reading and writing one timeline table (hours or days); both have the same columns. */
+function timelineStatements(db: Db, client: Database.Database, t: typeof tl | typeof tlDay) {
+  const columns = {
+    bucketStart: t.bucketStart,
+    invocations: t.invocations,
+    completed: t.completed,
+    abandoned: t.abandoned,
+    totalDurationSeconds: t.totalDurationSeconds,
+    durationSketch: t.durationSketch,
+  };
+  const range = and(gte(t.bucketStart, p('since')), lt(t.bucketStart, p('until')));
+  return {
+    /** Sets a bucket's row to figures summed again from its source. */
+    put: compileWrite(
+      client,
+      db
+        .insert(t)
+        .values(
+          placeholders(
+            'skillName',
+            'bucketStart',
+            'invocations',
+            'completed',
+            'abandoned',
+            'totalDurationSeconds',
+            'durationSketch',
+          ),
+        )
+        .onConflictDoUpdate({
+          target: [t.skillName, t.bucketStart],
+          set: {
+            invocations: excluded('invocations'),
+            completed: excluded('completed'),
+            abandoned: excluded('abandoned'),
+            totalDurationSeconds: excluded('total_duration_seconds'),
+            durationSketch: excluded('duration_sketch'),
+          },
+        }),
+    ),
+    ofSkill: compileRowsRead(
+      client,
+      db
+        .select(columns)
+        .from(t)
+        .where(and(eq(t.skillName, p('skillName')), range))
+        .orderBy(asc(t.bucketStart)),
+    ) as (bounds: { skillName: string; since: string; until: string }) => TimelineRow[],
+  };
+}

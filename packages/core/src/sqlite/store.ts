@@ -58,7 +58,15 @@ import {
 } from '../contract/validate.js';
 import { skillInvocation as inv } from '../schema/sqlite.js';
 import { migrate, pendingMigrations } from './migrations.js';
-import { type Db, invocationColumns, prepareStatements, type Statements, schema } from './statements.js';
+import {
+  ALL_SKILLS,
+  type Db,
+  invocationColumns,
+  prepareStatements,
+  type Statements,
+  schema,
+  type TimelineRow,
+} from './statements.js';
 
 /** Where `openStore()` keeps its database when no path is given, relative to the working directory. */
 export const DEFAULT_DB_PATH = '.session-buddy/skill_metrics.db';
@@ -272,7 +280,7 @@ export class SqliteStore implements AnalyticsStore {
     const batch: Invocation[] = [];
     const explicit: boolean[] = [];
     for (const item of invocations) {
-      batch.push(checkInvocationInput(item, `invocations[${batch.length}]`));
+      batch.push(checkInvocationInput(item, batch.length));
       explicit.push(hasCompletedAt(item));
     }
     const { inserted, completed, unchanged } = this.#recordTx.immediate(batch, explicit);
@@ -349,7 +357,7 @@ export class SqliteStore implements AnalyticsStore {
     this.#ensureOpen();
     checkSkillName(skillName);
     const range = timelineRange(options);
-    const rows: HourRow[] = this.#q.skillTimeline.all({ skillName, since: range.since, until: range.until });
+    const rows = this.#q.timeline[range.bucket].ofSkill({ skillName, since: range.since, until: range.until });
     const last = this.#q.lastInvokedOf.get({ skillName })?.lastInvoked;
     if (last) this.#addOpenHour(rows, range, skillName, last);
     return timelineBuckets(range, rows);
@@ -358,7 +366,11 @@ export class SqliteStore implements AnalyticsStore {
   async getTimeline(options?: TimelineOptions): Promise<TimelineBucket[]> {
     this.#ensureOpen();
     const range = timelineRange(options);
-    const rows: HourRow[] = this.#q.allTimeline.all({ since: range.since, until: range.until });
+    const rows = this.#q.timeline[range.bucket].ofSkill({
+      skillName: ALL_SKILLS,
+      since: range.since,
+      until: range.until,
+    });
     for (const { skillName, lastInvoked } of this.#q.lastInvoked.all()) {
       this.#addOpenHour(rows, range, skillName, lastInvoked as string);
     }
@@ -366,29 +378,37 @@ export class SqliteStore implements AnalyticsStore {
   }
 
   /** Adds the skill's open hour (not in skill_timeline) to `rows` if it falls in `range`. */
-  #addOpenHour(rows: HourRow[], range: TimelineRange, skillName: string, lastInvoked: string): void {
+  #addOpenHour(rows: TimelineRow[], range: TimelineRange, skillName: string, lastInvoked: string): void {
     const open = bucketStartOf(lastInvoked);
-    if (open >= range.since && open < range.until) rows.push(this.#hourRow(skillName, open));
+    if (open < range.since || open >= range.until) return;
+    const h = this.#hourRow(skillName, open);
+    rows.push([h.bucketStart, h.invocations, h.completed, h.abandoned, h.totalDurationSeconds, h.durationSketch]);
   }
 
   /** One skill's figures for one hour, summed from its invocations. */
-  #hourRow(skillName: string, bucketStart: string): HourRow & { skillName: string } {
+  #hourRow(skillName: string, bucketStart: string): TimelinePut {
     const until = formatEpochMs(timestampToEpochMs(bucketStart) + HOUR_MS);
     const row = { skillName, bucketStart, invocations: 0, completed: 0, abandoned: 0, totalDurationSeconds: 0 };
     const sketch = new DurationSketch();
-    for (const r of this.#q.finishedBetween.all({ skillName, since: bucketStart, until })) {
+    for (const [completed, durationSeconds] of this.#q.finishedBetween({ skillName, since: bucketStart, until })) {
       row.invocations += 1;
-      if (!r.completed) {
+      if (!completed) {
         row.abandoned += 1;
         continue;
       }
       row.completed += 1;
-      if (r.durationSeconds !== null) {
-        row.totalDurationSeconds += r.durationSeconds;
-        sketch.add(r.durationSeconds);
+      if (durationSeconds !== null) {
+        row.totalDurationSeconds += durationSeconds;
+        sketch.add(durationSeconds);
       }
     }
     return { ...row, durationSketch: sketch.count > 0 ? sketch.encode() : null };
+  }
+
+  /** One skill's figures for one day, summed from its hours in skill_timeline. */
+  #dayRow(skillName: string, bucketStart: string): TimelinePut {
+    const until = formatEpochMs(timestampToEpochMs(bucketStart) + 24 * HOUR_MS);
+    return sumRows(skillName, bucketStart, this.#q.timeline.hour.ofSkill({ skillName, since: bucketStart, until }));
   }
 
   async searchWorkflowPaths(query: string, options: { limit?: number } = {}): Promise<WorkflowPathMatch[]> {
@@ -550,6 +570,7 @@ export class SqliteStore implements AnalyticsStore {
     }
 
     const now = nowTimestamp();
+    const closedHours = new Set<string>();
     for (const { totals: t, sketch, newPaths, openHour, hours } of skills.values()) {
       const [p50, p95, p99] = sketch.quantiles(PERCENTILES);
       q.upsertTotals.run({
@@ -577,11 +598,42 @@ export class SqliteStore implements AnalyticsStore {
       // earlier one it added to. Live writes land in the open hour and sum nothing.
       const openNow = bucketStartOf(t.lastInvoked as string);
       if (openHour !== null) hours.add(openHour);
-      for (const hour of hours) if (hour < openNow) q.upsertTimeline.run(this.#hourRow(t.skillName, hour));
+      const days = new Set<string>();
+      for (const hour of hours) {
+        if (hour >= openNow) continue;
+        q.timeline.hour.put.run(this.#hourRow(t.skillName, hour));
+        days.add(bucketStartOf(hour, 'day'));
+        closedHours.add(hour);
+      }
+      for (const day of days) q.timeline.day.put.run(this.#dayRow(t.skillName, day));
     }
+    // The hours that changed, and their days, summed again over every skill.
+    const days = new Set<string>();
+    for (const hour of closedHours) {
+      q.timeline.hour.put.run(sumRows(ALL_SKILLS, hour, q.hourOfEverySkill({ bucketStart: hour })));
+      days.add(bucketStartOf(hour, 'day'));
+    }
+    for (const day of days) q.timeline.day.put.run(this.#dayRow(ALL_SKILLS, day));
     for (const bySkill of sessions.values()) for (const c of bySkill.values()) q.upsertSession.run(c);
     for (const bySkill of projects.values()) for (const c of bySkill.values()) q.upsertProject.run(c);
   }
+}
+
+/** A timeline row to write. */
+type TimelinePut = HourRow & { skillName: string };
+
+/** Rows of the timeline summed into one bucket's row. */
+function sumRows(skillName: string, bucketStart: string, rows: TimelineRow[]): TimelinePut {
+  const sum = { skillName, bucketStart, invocations: 0, completed: 0, abandoned: 0, totalDurationSeconds: 0 };
+  const sketches: Buffer[] = [];
+  for (const [, invocations, completed, abandoned, duration, sketch] of rows) {
+    sum.invocations += invocations;
+    sum.completed += completed;
+    sum.abandoned += abandoned;
+    sum.totalDurationSeconds += duration;
+    if (sketch) sketches.push(sketch);
+  }
+  return { ...sum, durationSketch: sketches.length > 0 ? DurationSketch.sum(sketches).encode() : null };
 }
 
 /** A skill's figures being updated, and the timeline hours the update closes or reaches back to. */
@@ -618,26 +670,23 @@ function skillEntry(skillName: string, row: StoredSkill): SkillEntry {
 }
 
 /** Builds every bucket of `range` from hour rows (several skills' rows for one hour add up). */
-function timelineBuckets(range: TimelineRange, rows: HourRow[]): TimelineBucket[] {
+function timelineBuckets(range: TimelineRange, rows: TimelineRow[]): TimelineBucket[] {
   const index = new Map(range.starts.map((start, i) => [start, i]));
   const acc = range.starts.map(() => ({
     invocations: 0,
     completed: 0,
     abandoned: 0,
     duration: 0,
-    sketch: null as DurationSketch | null,
+    sketches: [] as Buffer[],
   }));
-  for (const row of rows) {
-    const a = acc[index.get(bucketStartOf(row.bucketStart, range.bucket)) as number];
+  for (const [bucketStart, invocations, completed, abandoned, duration, sketch] of rows) {
+    const a = acc[index.get(bucketStartOf(bucketStart, range.bucket)) as number];
     if (!a) continue;
-    a.invocations += row.invocations;
-    a.completed += row.completed;
-    a.abandoned += row.abandoned;
-    a.duration += row.totalDurationSeconds;
-    if (row.durationSketch) {
-      const sketch = DurationSketch.decode(row.durationSketch);
-      a.sketch = a.sketch ? a.sketch.merge(sketch) : sketch;
-    }
+    a.invocations += invocations;
+    a.completed += completed;
+    a.abandoned += abandoned;
+    a.duration += duration;
+    if (sketch) a.sketches.push(sketch);
   }
   return range.starts.map((bucketStart, i) => {
     const a = acc[i] as (typeof acc)[number];
@@ -647,7 +696,7 @@ function timelineBuckets(range: TimelineRange, rows: HourRow[]): TimelineBucket[
       completed: a.completed,
       abandoned: a.abandoned,
       avgDurationSeconds: a.completed > 0 ? a.duration / a.completed : null,
-      p95DurationSeconds: a.sketch ? (a.sketch.quantiles([0.95])[0] ?? null) : null,
+      p95DurationSeconds: a.sketches.length > 0 ? (DurationSketch.quantilesOfSum(a.sketches, [0.95])[0] ?? null) : null,
     };
   });
 }

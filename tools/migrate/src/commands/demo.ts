@@ -1,4 +1,4 @@
-import { formatReport, openStore } from '@skill-metrics/core';
+import { openStore } from '@skill-metrics/core';
 import type { Io } from '../options.js';
 
 const SKILLS = [
@@ -43,7 +43,7 @@ export async function demo(db: string, io: Io, invocations = 300): Promise<numbe
       if (rand() < skill.failure) await handle.complete({ completed: false, errorType: pick(ERRORS) });
       else await handle.complete({ followUpActions: ACTIONS.filter(() => rand() < 0.3) });
     }
-    io.out(formatReport(await store.getSummary(), await store.getAllMetrics()));
+    io.out(await store.generateReport());
     return 0;
   } finally {
     await store.close();

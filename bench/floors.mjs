@@ -1,0 +1,230 @@
+// The floors the store is measured against: the same writes, done with hand-written better-sqlite3
+// statements and no store around them. They keep every figure the store keeps — the skill's row with
+// its percentiles, the session and project rows, the timeline hours a write closes, the search
+// index — so that a ratio measures what the store adds, not what it maintains. The duration sketch
+// is the store's own data structure: its arithmetic is part of the work, not of the wrapper.
+import { DurationSketch, uuidv7 } from '@skill-metrics/core';
+
+const hourOf = (t) => `${t.slice(0, 13)}:00:00.000000Z`;
+const nextHour = (h) => `${new Date(Date.parse(h) + 3_600_000).toISOString().slice(0, 13)}:00:00.000000Z`;
+const stamp = () => `${new Date().toISOString().slice(0, 23)}000Z`;
+
+function statements(db) {
+  return {
+    insert: db.prepare(`INSERT INTO skill_invocation (id, skill_name, invoked_at, workflow_path, completed,
+      completed_at, duration_seconds, error_type, follow_up_actions, session_id, project_path, user_context)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL) ON CONFLICT (id) DO NOTHING`),
+    finish: db.prepare(`UPDATE skill_invocation SET completed = ?, completed_at = ?, duration_seconds = ?,
+      error_type = ?, follow_up_actions = ? WHERE id = ? AND completed_at IS NULL
+      RETURNING skill_name, invoked_at, workflow_path, session_id, project_path`),
+    read: db.prepare(`SELECT total_invocations, completed_invocations, abandoned_invocations,
+      total_duration_seconds, workflow_paths, common_errors, follow_up_actions, first_invoked, last_invoked,
+      duration_sketch FROM skill_metrics WHERE skill_name = ?`),
+    upsert: db.prepare(`INSERT INTO skill_metrics (skill_name, total_invocations, completed_invocations,
+      abandoned_invocations, total_duration_seconds, workflow_paths, common_errors, follow_up_actions, first_invoked,
+      last_invoked, completion_rate, avg_duration_seconds, last_aggregated_at, p50_duration_seconds,
+      p95_duration_seconds, p99_duration_seconds, duration_sketch) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+      ON CONFLICT (skill_name) DO UPDATE SET total_invocations = excluded.total_invocations,
+      completed_invocations = excluded.completed_invocations, abandoned_invocations = excluded.abandoned_invocations,
+      total_duration_seconds = excluded.total_duration_seconds, workflow_paths = excluded.workflow_paths,
+      common_errors = excluded.common_errors, follow_up_actions = excluded.follow_up_actions,
+      first_invoked = excluded.first_invoked, last_invoked = excluded.last_invoked,
+      completion_rate = excluded.completion_rate, avg_duration_seconds = excluded.avg_duration_seconds,
+      last_aggregated_at = excluded.last_aggregated_at, p50_duration_seconds = excluded.p50_duration_seconds,
+      p95_duration_seconds = excluded.p95_duration_seconds, p99_duration_seconds = excluded.p99_duration_seconds,
+      duration_sketch = excluded.duration_sketch`),
+    search: db.prepare('INSERT INTO workflow_path_search (skill_name, workflow_path) VALUES (?, ?)'),
+    ...Object.fromEntries(
+      ['session_skill session_id', 'project_skill project_path'].map((spec) => {
+        const [table, key] = spec.split(' ');
+        return [
+          table,
+          db.prepare(`INSERT INTO ${table} (${key}, skill_name, invocation_count, completed_count, abandoned_count,
+            total_duration_seconds, first_invoked, last_invoked) VALUES (?,?,?,?,?,?,?,?)
+            ON CONFLICT (${key}, skill_name) DO UPDATE SET invocation_count = invocation_count + excluded.invocation_count,
+            completed_count = completed_count + excluded.completed_count,
+            abandoned_count = abandoned_count + excluded.abandoned_count,
+            total_duration_seconds = total_duration_seconds + excluded.total_duration_seconds,
+            first_invoked = min(first_invoked, excluded.first_invoked), last_invoked = max(last_invoked, excluded.last_invoked)`),
+        ];
+      }),
+    ),
+    hourRows: db
+      .prepare(`SELECT completed, duration_seconds FROM skill_invocation
+        WHERE skill_name = ? AND invoked_at >= ? AND invoked_at < ? AND completed_at IS NOT NULL`)
+      .raw(true),
+    hourUpsert: db.prepare(`INSERT OR REPLACE INTO skill_timeline (skill_name, bucket_start, invocations, completed,
+      abandoned, total_duration_seconds, duration_sketch) VALUES (?,?,?,?,?,?,?)`),
+  };
+}
+
+/** Adds one finished invocation `v` to the running figures `a` of its skill (made on first use). */
+function fold(per, v) {
+  let a = per.get(v.skillName);
+  if (!a) {
+    a = {
+      t: 0,
+      c: 0,
+      d: 0,
+      p: new Map(),
+      e: new Map(),
+      f: new Map(),
+      first: v.invokedAt,
+      last: v.invokedAt,
+      hours: new Set(),
+      durations: [],
+    };
+    per.set(v.skillName, a);
+  }
+  const bump = (m, k) => m.set(k, (m.get(k) ?? 0) + 1);
+  a.t++;
+  if (v.completed) {
+    a.c++;
+    if (v.durationSeconds) a.d += v.durationSeconds;
+    if (v.durationSeconds !== null) a.durations.push(v.durationSeconds);
+  }
+  if (v.workflowPath !== null) bump(a.p, v.workflowPath);
+  if (v.errorType !== null) bump(a.e, v.errorType);
+  for (const x of v.followUpActions) bump(a.f, x);
+  if (v.invokedAt < a.first) a.first = v.invokedAt;
+  if (v.invokedAt > a.last) a.last = v.invokedAt;
+  a.hours.add(hourOf(v.invokedAt));
+}
+
+function addContext(map, key, v) {
+  if (key === null) return;
+  const k = `${key}\u0000${v.skillName}`;
+  const c = map.get(k) ?? { key, skill: v.skillName, n: 0, c: 0, d: 0, first: v.invokedAt, last: v.invokedAt };
+  map.set(k, c);
+  c.n++;
+  if (v.completed) {
+    c.c++;
+    if (v.durationSeconds) c.d += v.durationSeconds;
+  }
+  if (v.invokedAt < c.first) c.first = v.invokedAt;
+  if (v.invokedAt > c.last) c.last = v.invokedAt;
+}
+
+/** Writes the folded figures: skill rows, search entries, session and project rows, closed hours. */
+function save(s, per, sessions, projects) {
+  for (const [skill, a] of per) {
+    const m = s.read.get(skill);
+    const merge = (json, more) => {
+      const o = json ? JSON.parse(json) : {};
+      for (const [k, n] of more) o[k] = (o[k] ?? 0) + n;
+      return o;
+    };
+    const paths = merge(m?.workflow_paths, a.p);
+    for (const k of a.p.keys()) if (paths[k] === a.p.get(k)) s.search.run(skill, k);
+    const sketch = m?.duration_sketch ? DurationSketch.decode(m.duration_sketch) : new DurationSketch();
+    for (const d of a.durations) sketch.add(d);
+    const [p50, p95, p99] = sketch.quantiles([0.5, 0.95, 0.99]);
+    const t = (m?.total_invocations ?? 0) + a.t;
+    const c = (m?.completed_invocations ?? 0) + a.c;
+    const d = (m?.total_duration_seconds ?? 0) + a.d;
+    const last = m?.last_invoked && m.last_invoked > a.last ? m.last_invoked : a.last;
+    s.upsert.run(
+      skill,
+      t,
+      c,
+      t - c,
+      d,
+      JSON.stringify(paths),
+      JSON.stringify(merge(m?.common_errors, a.e)),
+      JSON.stringify(merge(m?.follow_up_actions, a.f)),
+      m?.first_invoked && m.first_invoked < a.first ? m.first_invoked : a.first,
+      last,
+      (c / t) * 100,
+      c ? d / c : 0,
+      stamp(),
+      p50,
+      p95,
+      p99,
+      sketch.count ? sketch.encode() : null,
+    );
+    // Hours before the skill's open hour are summed into skill_timeline.
+    if (m?.last_invoked) a.hours.add(hourOf(m.last_invoked));
+    for (const h of a.hours) {
+      if (h >= hourOf(last)) continue;
+      const hs = new DurationSketch();
+      let n = 0;
+      let done = 0;
+      let total = 0;
+      for (const [completed, duration] of s.hourRows.all(skill, h, nextHour(h))) {
+        n++;
+        if (!completed) continue;
+        done++;
+        if (duration !== null) {
+          total += duration;
+          hs.add(duration);
+        }
+      }
+      s.hourUpsert.run(skill, h, n, done, n - done, total, hs.count ? hs.encode() : null);
+    }
+  }
+  for (const c of sessions.values()) s.session_skill.run(c.key, c.skill, c.n, c.c, c.n - c.c, c.d, c.first, c.last);
+  for (const c of projects.values()) s.project_skill.run(c.key, c.skill, c.n, c.c, c.n - c.c, c.d, c.first, c.last);
+}
+
+/** `track` + `complete` by hand: the INSERT, then the UPDATE and every figure, two IMMEDIATE transactions. */
+export function rawTracker(db) {
+  const s = statements(db);
+  const start = db.transaction((id, skill, at, path, session, project) =>
+    s.insert.run(id, skill, at, path, 0, null, null, null, '[]', session, project),
+  );
+  const complete = db.transaction((id, done, duration, actions) => {
+    const r = s.finish.get(done ? 1 : 0, stamp(), duration, null, JSON.stringify(actions), id);
+    const v = {
+      skillName: r.skill_name,
+      invokedAt: r.invoked_at,
+      workflowPath: r.workflow_path,
+      completed: done,
+      durationSeconds: duration,
+      errorType: null,
+      followUpActions: actions,
+    };
+    const per = new Map();
+    const sessions = new Map();
+    const projects = new Map();
+    fold(per, v);
+    addContext(sessions, r.session_id, v);
+    addContext(projects, r.project_path, v);
+    save(s, per, sessions, projects);
+  });
+  return ({ skill, path, session = null, project = null, done, actions }) => {
+    const id = uuidv7(); // the store's own ids: time-ordered, so inserts land at the index's right edge
+    const t0 = performance.now();
+    start.immediate(id, skill, stamp(), path, session, project);
+    complete.immediate(id, done, (performance.now() - t0) / 1000, actions);
+  };
+}
+
+/** A batch import by hand: raw inserts and every figure, in one transaction. */
+export function rawImporter(db) {
+  const s = statements(db);
+  return db.transaction((batch) => {
+    const per = new Map();
+    const sessions = new Map();
+    const projects = new Map();
+    for (const v of batch) {
+      const completedAt = new Date(Date.parse(v.invokedAt) + (v.durationSeconds ?? 0) * 1000).toISOString();
+      s.insert.run(
+        v.id,
+        v.skillName,
+        v.invokedAt,
+        v.workflowPath,
+        v.completed ? 1 : 0,
+        completedAt,
+        v.durationSeconds,
+        v.errorType,
+        JSON.stringify(v.followUpActions),
+        v.sessionId,
+        v.projectPath,
+      );
+      fold(per, v);
+      addContext(sessions, v.sessionId, v);
+      addContext(projects, v.projectPath, v);
+    }
+    save(s, per, sessions, projects);
+  });
+}
