@@ -31,16 +31,21 @@ export function uuidv7(now: number = Date.now()): string {
     lastMs = ms;
     sequence = (b[6] ?? 0) & 0x07; // random start, leaving room to count up
   }
+  writeMillis(b, ms);
+  b[6] = 0x70 | (sequence >>> 8);
+  b[7] = sequence & 0xff;
+  b[8] = 0x80 | ((b[8] ?? 0) & 0x3f);
+  return formatUuid(b);
+}
+
+/** Puts Unix milliseconds in the first 48 bits, big-endian, as UUIDv7 does. */
+function writeMillis(b: Uint8Array, ms: number): void {
   b[0] = Math.floor(ms / 2 ** 40) & 0xff;
   b[1] = Math.floor(ms / 2 ** 32) & 0xff;
   b[2] = (ms >>> 24) & 0xff;
   b[3] = (ms >>> 16) & 0xff;
   b[4] = (ms >>> 8) & 0xff;
   b[5] = ms & 0xff;
-  b[6] = 0x70 | (sequence >>> 8);
-  b[7] = sequence & 0xff;
-  b[8] = 0x80 | ((b[8] ?? 0) & 0x3f);
-  return formatUuid(b);
 }
 
 export function formatUuid(b: Uint8Array): string {
@@ -72,14 +77,7 @@ export function legacyInvocationId(inv: LegacyIdentity, ordinal: number): string
   const b = new Uint8Array(digest.buffer, digest.byteOffset, 16);
   const clock = typeof inv.invoked_at === 'string' ? WALL_CLOCK.exec(inv.invoked_at) : null;
   const wall = clock ? Date.parse(`${clock[1]}Z`) : Number.NaN;
-  if (Number.isFinite(wall) && wall >= 0) {
-    b[0] = Math.floor(wall / 2 ** 40) & 0xff;
-    b[1] = Math.floor(wall / 2 ** 32) & 0xff;
-    b[2] = (wall >>> 24) & 0xff;
-    b[3] = (wall >>> 16) & 0xff;
-    b[4] = (wall >>> 8) & 0xff;
-    b[5] = wall & 0xff;
-  }
+  if (Number.isFinite(wall) && wall >= 0) writeMillis(b, wall);
   b[6] = 0x80 | ((b[6] ?? 0) & 0x0f);
   b[8] = 0x80 | ((b[8] ?? 0) & 0x3f);
   return formatUuid(b);

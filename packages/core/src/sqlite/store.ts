@@ -573,25 +573,17 @@ export class SqliteStore implements AnalyticsStore {
     const closedHours = new Set<string>();
     for (const { totals: t, sketch, newPaths, openHour, hours } of skills.values()) {
       const [p50, p95, p99] = sketch.quantiles(PERCENTILES);
-      q.upsertTotals.run({
-        skillName: t.skillName,
-        totalInvocations: t.totalInvocations,
-        completedInvocations: t.completedInvocations,
-        abandonedInvocations: t.abandonedInvocations,
-        totalDurationSeconds: t.totalDurationSeconds,
-        workflowPaths: t.workflowPaths,
-        commonErrors: t.commonErrors,
-        followUpActions: t.followUpActions,
-        firstInvoked: t.firstInvoked,
-        lastInvoked: t.lastInvoked,
-        completionRate: completionRate(t.completedInvocations, t.totalInvocations),
-        avgDurationSeconds: averageDuration(t.totalDurationSeconds, t.completedInvocations),
-        lastAggregatedAt: now,
+      const percentiles = {
         p50DurationSeconds: p50 ?? null,
         p95DurationSeconds: p95 ?? null,
         p99DurationSeconds: p99 ?? null,
-        durationSketch: sketch.count > 0 ? sketch.encode() : null,
-      });
+      };
+      q.upsertTotals.run(
+        Object.assign(toSkillMetrics(t, percentiles), {
+          lastAggregatedAt: now,
+          durationSketch: sketch.count > 0 ? sketch.encode() : null,
+        }),
+      );
       for (const path of newPaths) q.addSearchPath.run(t.skillName, path);
 
       // Hours before the open one are summed into skill_timeline: the one this update closed, and any

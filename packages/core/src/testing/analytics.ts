@@ -2,10 +2,10 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../contract/errors.js';
 import type { AnalyticsStore, InvocationInput } from '../contract/types.js';
-import { expectWithinOnePercent, referencePercentile } from './reference.js';
+import { closingAfterEach, expectWithinOnePercent, referencePercentile } from './reference.js';
 
 /** How the analytics suite gets stores of one kind. */
 export interface AnalyticsSubject {
@@ -35,15 +35,7 @@ const item = (over: Partial<InvocationInput>): InvocationInput => ({
  */
 export function describeAnalyticsContract(name: string, subject: AnalyticsSubject): void {
   describe(`${name} — analytics contract`, () => {
-    const opened: AnalyticsStore[] = [];
-    const open = async () => {
-      const store = await subject.open();
-      opened.push(store);
-      return store;
-    };
-    afterEach(async () => {
-      await Promise.all(opened.splice(0).map((s) => s.close()));
-    });
+    const open = closingAfterEach(() => subject.open());
 
     describe('getDurationPercentiles', () => {
       const skewed = Array.from({ length: 400 }, (_, i) => (i % 50 === 0 ? 120 + i : 0.2 + (i % 17) * 0.05));

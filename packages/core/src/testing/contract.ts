@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   InvalidInputError,
   InvocationAlreadyCompletedError,
@@ -8,7 +8,7 @@ import {
 } from '../contract/errors.js';
 import { isCanonicalTimestamp } from '../contract/time.js';
 import type { Invocation, InvocationInput, SkillMetricsStore } from '../contract/types.js';
-import { expectWithinOnePercent, referencePercentile } from './reference.js';
+import { closingAfterEach, expectWithinOnePercent, referencePercentile } from './reference.js';
 
 /** How the contract suite gets stores of one kind. */
 export interface ContractSubject {
@@ -27,15 +27,7 @@ export interface ContractSubject {
  */
 export function describeStoreContract(name: string, subject: ContractSubject): void {
   describe(`${name} — store contract`, () => {
-    const opened: SkillMetricsStore[] = [];
-    const open = async () => {
-      const store = await subject.open();
-      opened.push(store);
-      return store;
-    };
-    afterEach(async () => {
-      await Promise.all(opened.splice(0).map((s) => s.close()));
-    });
+    const open = closingAfterEach(() => subject.open());
 
     const all = async (store: SkillMetricsStore, query?: Parameters<SkillMetricsStore['listInvocations']>[0]) => {
       const out: Invocation[] = [];
@@ -591,9 +583,12 @@ export function describeStoreContract(name: string, subject: ContractSubject): v
           const before = await snapshot(store);
           await store.close();
           const again = await reopen(store);
-          opened.push(again);
-          expect(await snapshot(again)).toEqual(before);
-          expect((await all(again, { status: 'pending' })).map((i) => i.id)).toEqual([pending.invocationId]);
+          try {
+            expect(await snapshot(again)).toEqual(before);
+            expect((await all(again, { status: 'pending' })).map((i) => i.id)).toEqual([pending.invocationId]);
+          } finally {
+            await again.close();
+          }
         });
       }
     });

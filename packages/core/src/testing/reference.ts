@@ -1,4 +1,4 @@
-import { expect } from 'vitest';
+import { afterEach, expect } from 'vitest';
 
 /** `percentile_cont` written out from its definition, independent of the stores' own code. */
 export function referencePercentile(values: readonly number[], q: number): number | null {
@@ -19,4 +19,17 @@ export function expectWithinOnePercent(actual: number | null | undefined, exact:
   expect(actual, label).not.toBeNull();
   if (exact === 0) expect(actual, label).toBe(0);
   else expect(Math.abs((actual as number) - exact) / exact, label).toBeLessThanOrEqual(0.01);
+}
+
+/** Opens stores with `open` for one describe block, and closes every one after each test. */
+export function closingAfterEach<S extends { close(): Promise<void> }>(open: () => Promise<S>): () => Promise<S> {
+  const opened: S[] = [];
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((s) => s.close()));
+  });
+  return async () => {
+    const store = await open();
+    opened.push(store);
+    return store;
+  };
 }
