@@ -282,8 +282,15 @@ export function isPendingRaw(raw: LegacyRawInvocation): boolean {
 }
 
 /** The contract's view of an invocation of the file. */
-export function toContractInvocation(raw: LegacyRawInvocation, id: string, timeZone: string): Invocation {
-  const invokedAt = toCanonicalTimestamp(raw.invoked_at, { naiveTimeZone: timeZone, field: 'invoked_at' });
+export function toContractInvocation(
+  raw: LegacyRawInvocation,
+  id: string,
+  timeZone: string,
+  /** `invoked_at` already in canonical form, when the caller has it. */
+  canonicalInvokedAt?: string,
+): Invocation {
+  const invokedAt =
+    canonicalInvokedAt ?? toCanonicalTimestamp(raw.invoked_at, { naiveTimeZone: timeZone, field: 'invoked_at' });
   const completed = raw.completed === true;
   const durationSeconds = typeof raw.duration_seconds === 'number' ? raw.duration_seconds : null;
   const pending = isPendingRaw(raw);
@@ -451,8 +458,21 @@ export function addLegacyCompletion(skill: LegacyRawSkill, raw: LegacyRawInvocat
   const actions = Array.isArray(raw.follow_up_actions) ? (raw.follow_up_actions as string[]) : [];
   const followUps = counts(skill, 'follow_up_actions');
   for (const action of actions) bump(followUps, action);
+  refreshDerived(skill);
+}
+
+/**
+ * Sets `completion_rate` and `avg_duration_seconds` from the skill's counters, as the old tracker's
+ * `to_dict` did on every save. Returns false when they were already right.
+ */
+export function refreshDerived(skill: LegacyRawSkill): boolean {
+  const total = count(skill.total_invocations);
   const completed = count(skill.completed_invocations);
-  skill.completion_rate = (completed / total) * 100;
-  skill.avg_duration_seconds = completed === 0 ? 0 : count(skill.total_duration_seconds) / completed;
+  const rate = total === 0 ? 0 : (completed / total) * 100;
+  const avg = completed === 0 ? 0 : count(skill.total_duration_seconds) / completed;
+  if (skill.completion_rate === rate && skill.avg_duration_seconds === avg) return false;
+  defineKey(skill, 'completion_rate', rate);
+  defineKey(skill, 'avg_duration_seconds', avg);
   for (const k of SKILL_FLOATS) markFloat(skill, k);
+  return true;
 }

@@ -117,6 +117,9 @@ class Located extends Error {
   }
 }
 
+/** The largest time a JavaScript Date holds, in ms from the epoch. */
+const MAX_EPOCH_MS = 8.64e15;
+
 const isWs = (c: number | undefined) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 
 class Entry implements LegacyEntry {
@@ -127,13 +130,17 @@ class Entry implements LegacyEntry {
     readonly offset: number,
     readonly raw: LegacyRawInvocation,
     readonly timeZone: string,
+    readonly epochMicros: number,
   ) {}
   get id(): string {
     if (this.#id === undefined) this.#id = invocationIdOf(this.raw, this.ordinal);
     return this.#id;
   }
   get invocation(): Invocation {
-    if (this.#invocation === undefined) this.#invocation = toContractInvocation(this.raw, this.id, this.timeZone);
+    if (this.#invocation === undefined) {
+      const invokedAt = formatEpochMs(this.epochMicros / 1000);
+      this.#invocation = toContractInvocation(this.raw, this.id, this.timeZone, invokedAt);
+    }
     return this.#invocation;
   }
 }
@@ -170,7 +177,7 @@ class LegacyFileReader implements LegacyFile {
   constructor(path: string, options: ReadLegacyFileOptions) {
     this.path = path;
     this.timeZone = checkTimeZone(options.timeZone ?? systemTimeZone());
-    this.#chunkSize = Math.max(1024, Math.floor(options.chunkSize ?? 4 * 1024 * 1024));
+    this.#chunkSize = Math.max(16, Math.floor(options.chunkSize ?? 4 * 1024 * 1024));
     this.#quirks = new QuirkCollector(Math.max(0, Math.floor(options.maxQuirkSamples ?? 1000)));
     this.#times = new LegacyTimeReader(this.timeZone);
     this.#hash = options.digest ? createHash('sha256') : null;
@@ -363,7 +370,10 @@ class LegacyFileReader implements LegacyFile {
   #checkUtf8(start: number, end: number): void {
     const bytes = this.#buf.subarray(start, end);
     if (isUtf8(bytes)) return;
-    throw new Located('is not valid UTF-8', this.#offset(start + firstInvalidUtf8(bytes)));
+    throw new Located(
+      'bytes that are not valid UTF-8 (json.dumps writes ASCII)',
+      this.#offset(start + firstInvalidUtf8(bytes)),
+    );
   }
 
   async *#document(): AsyncGenerator<LegacyEntry[]> {
@@ -619,6 +629,10 @@ class LegacyFileReader implements LegacyFile {
     if (duration != null && typeof duration !== 'number') {
       badInvocation(ordinal, offset, 'duration_seconds', `must be a number or null, got ${kindOf(duration)}`);
     }
+    // invoked_at + duration must be a time (its completion time is derived from them).
+    if (typeof duration === 'number' && !(Math.abs(epoch / 1000 + duration * 1000) <= MAX_EPOCH_MS)) {
+      badInvocation(ordinal, offset, 'duration_seconds', `is out of range: ${duration}`);
+    }
     if (actions != null) {
       if (!Array.isArray(actions))
         badInvocation(ordinal, offset, 'follow_up_actions', `must be a list of strings, got ${kindOf(actions)}`);
@@ -702,7 +716,7 @@ class LegacyFileReader implements LegacyFile {
       if (epoch < acc.first) acc.first = epoch;
       if (epoch > acc.last) acc.last = epoch;
     }
-    return new Entry(ordinal, offset, raw, this.timeZone);
+    return new Entry(ordinal, offset, raw, this.timeZone, epoch);
   }
 
   #checkContextKeys(raw: LegacyRawInvocation, ordinal: number): void {

@@ -44,6 +44,7 @@ import {
   type LegacyRawInvocation,
   type LegacyRawSkill,
   newLegacySkill,
+  refreshDerived,
   toContractInvocation,
   toLegacyTimestamp,
 } from './format.js';
@@ -407,6 +408,8 @@ export class LegacyJsonStore implements SkillMetricsStore {
       }
     });
     if (tx.dirty) {
+      // The old tracker wrote every skill's derived figures from its counters on every save.
+      for (const skill of state.skills.values()) refreshDerived(skill);
       try {
         await removeStaleTemporaries(this.path);
         const lastUpdated = toLegacyTimestamp(formatEpochMs(Date.now()), this.timeZone);
