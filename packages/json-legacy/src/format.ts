@@ -250,7 +250,9 @@ export class LegacyTimeReader {
   #slow(text: string): number {
     const canonical = this.#canonical(text);
     if (canonical === null) return Number.NaN;
-    return Math.round(timestampToEpochMs(canonical) * 1000);
+    const micros = Math.round(timestampToEpochMs(canonical) * 1000);
+    // toCanonicalTimestamp passes text already in canonical form through unchecked (`…T24:00:00.000000Z`).
+    return formatEpochMs(micros / 1000) === canonical ? micros : Number.NaN;
   }
 }
 
