@@ -483,7 +483,7 @@ class LegacyFileReader implements LegacyFile {
             i++;
             break;
           }
-          failure = this.#listError(c, i, afterElement, sawComma);
+          failure = this.#listError(c, i, afterElement, sawComma, this.#ordinal + starts.length);
           break;
         }
         if (inString) {
@@ -558,7 +558,7 @@ class LegacyFileReader implements LegacyFile {
     }
   }
 
-  #listError(c: number, i: number, afterElement: boolean, sawComma: boolean): Located {
+  #listError(c: number, i: number, afterElement: boolean, sawComma: boolean, ordinal: number): Located {
     const offset = this.#offset(i);
     if (afterElement) return new Located("expected ',' or ']' after an invocation", offset);
     if (c === 0x5d && sawComma) return new Located("a trailing ',' before ']'", offset);
@@ -568,7 +568,7 @@ class LegacyFileReader implements LegacyFile {
       return new Located(
         `must be an object, got ${c === 0x6e ? 'null' : 'another value'}`,
         offset,
-        `invocations[${this.#ordinal}]`,
+        `invocations[${ordinal}]`,
       );
     }
     return new Located(
