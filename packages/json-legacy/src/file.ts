@@ -64,7 +64,7 @@ export async function acquireLock(path: string, options: LockOptions): Promise<H
   await mkdir(dirname(path), { recursive: true });
   const deadline = Date.now() + options.timeoutMs;
   const held: HeldLock = { compromised: null, release: async () => {} };
-  for (let wait = 1; ; wait = Math.min(wait * 2, 40)) {
+  for (let wait = 1; ; wait = Math.min(wait * 2, 8)) {
     try {
       const release = await lock(path, {
         realpath: false,
