@@ -287,6 +287,12 @@ export function pyString(s: string): string {
 export function pyFloat(x: number): string {
   if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0';
   if (!Number.isFinite(x)) return Number.isNaN(x) ? 'NaN' : x > 0 ? 'Infinity' : '-Infinity';
+  const abs = x < 0 ? -x : x;
+  if (abs >= 1e-4 && abs < 1e16) {
+    // Both languages write the same shortest digits positionally here; Python marks integral floats `.0`.
+    const text = String(x);
+    return Number.isInteger(x) ? `${text}.0` : text;
+  }
   // toExponential() gives the shortest digits that read back as x, as Python's repr does.
   const [mantissa = '', exponentText = '0'] = x.toExponential().split('e');
   const exponent = Number(exponentText);
