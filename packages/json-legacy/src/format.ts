@@ -154,6 +154,20 @@ function digit(s: string, i: number): number {
   return c >= 0 && c <= 9 ? c : Number.NaN;
 }
 
+/** Epoch ms of the date and hour at the start of `text` read as UTC, or -1 when they are not valid. */
+function localHourMs(text: string): number {
+  if (text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || text.charCodeAt(10) !== 84) return -1;
+  const y = digit(text, 0) * 1000 + digit(text, 1) * 100 + digit(text, 2) * 10 + digit(text, 3);
+  const mo = digit(text, 5) * 10 + digit(text, 6);
+  const d = digit(text, 8) * 10 + digit(text, 9);
+  const h = digit(text, 11) * 10 + digit(text, 12);
+  // Date.UTC reads years 0–99 as 1900–1999; those (and any NaN) go the slow way.
+  if (!(y >= 100 && mo >= 1 && mo <= 12 && d >= 1 && h <= 23)) return -1;
+  const leap = mo === 2 && y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+  if (d > (DAYS_IN_MONTH[mo - 1] as number) + (leap ? 1 : 0)) return -1;
+  return Date.UTC(y, mo - 1, d, h);
+}
+
 /**
  * Reads legacy times into epoch microseconds, fast, for sorting and comparing a million of them.
  * Gives exactly what `toCanonicalTimestamp(text, { naiveTimeZone })` gives (the common forms are
@@ -161,7 +175,10 @@ function digit(s: string, i: number): number {
  */
 export class LegacyTimeReader {
   readonly timeZone: string;
+  /** Zone offset by local hour (`localHourMs`), as toCanonicalTimestamp caches it. */
   readonly #offsets = new Map<number, number>();
+  /** `YYYY-MM-DDTHH` → epoch ms of that hour read as UTC, or -1 when it is not a valid date and hour. */
+  readonly #hours = new Map<string, number>();
 
   constructor(timeZone: string) {
     this.timeZone = timeZone;
@@ -170,26 +187,18 @@ export class LegacyTimeReader {
   /** Epoch microseconds of a legacy time, or NaN when it is not one. */
   epochMicros(text: string): number {
     const n = text.length;
-    if (
-      n < 19 ||
-      text.charCodeAt(4) !== 45 ||
-      text.charCodeAt(7) !== 45 ||
-      text.charCodeAt(10) !== 84 ||
-      text.charCodeAt(13) !== 58 ||
-      text.charCodeAt(16) !== 58
-    ) {
-      return this.#slow(text);
+    if (n < 19 || text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58) return this.#slow(text);
+    // The date and hour (`2026-03-01T12`) repeat for thousands of invocations: parse and check them once.
+    const prefix = text.slice(0, 13);
+    let hour = this.#hours.get(prefix);
+    if (hour === undefined) {
+      hour = localHourMs(text);
+      this.#hours.set(prefix, hour);
     }
-    const y = digit(text, 0) * 1000 + digit(text, 1) * 100 + digit(text, 2) * 10 + digit(text, 3);
-    const mo = digit(text, 5) * 10 + digit(text, 6);
-    const d = digit(text, 8) * 10 + digit(text, 9);
-    const h = digit(text, 11) * 10 + digit(text, 12);
     const mi = digit(text, 14) * 10 + digit(text, 15);
     const s = digit(text, 17) * 10 + digit(text, 18);
-    // NaN (a non-digit) fails every comparison below and goes the slow way.
-    if (!(mo >= 1 && mo <= 12 && d >= 1 && h <= 23 && mi <= 59 && s <= 59 && y >= 0)) return this.#slow(text);
-    const leap = mo === 2 && y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
-    if (d > (DAYS_IN_MONTH[mo - 1] as number) + (leap ? 1 : 0)) return Number.NaN;
+    // NaN (a non-digit) fails every comparison and goes the slow way.
+    if (!(hour >= 0 && mi <= 59 && s <= 59)) return this.#slow(text);
     let i = 19;
     let micros = 0;
     if (i < n && text.charCodeAt(i) === 46) {
@@ -205,11 +214,9 @@ export class LegacyTimeReader {
       if (i === from || i - from > 9) return this.#slow(text);
       micros = Math.floor(micros + 1e-6);
     }
-    const localMs = Date.UTC(y, mo - 1, d, h, mi, s);
-    if (y < 100) return this.#slow(text); // Date.UTC reads years 0–99 as 1900–1999
+    const localMs = hour + mi * 60_000 + s * 1000;
     let utcMs: number;
     if (i === n) {
-      const hour = Math.floor(localMs / 3_600_000);
       let offset = this.#offsets.get(hour);
       if (offset === undefined) {
         const canonical = this.#canonical(text);

@@ -1,4 +1,4 @@
-import { isUtf8 } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 import { createHash, type Hash } from 'node:crypto';
 import { type FileHandle, open } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -116,6 +116,12 @@ class Located extends Error {
     super(problem);
   }
 }
+
+/**
+ * Text JSON.parse would not read exactly as Python wrote it: an integral float (`5.0`), an exponent,
+ * a long integer, a key that looks like an array index. An invocation with any is parsed exactly.
+ */
+const HAZARD = /[\s:[,]-?(?:\d+\.0+(?![0-9eE])|\d+(?:\.\d+)?[eE]|\d{16,}(?![0-9.eE]))|"\d+"\s*:/;
 
 /** The largest time a JavaScript Date holds, in ms from the epoch. */
 const MAX_EPOCH_MS = 8.64e15;
@@ -445,120 +451,116 @@ class LegacyFileReader implements LegacyFile {
 
   /** The `invocations` list, after its `[`: scanned byte by byte for element boundaries, parsed in batches. */
   async *#invocationList(): AsyncGenerator<LegacyEntry[]> {
-    let depth = 0;
-    let inString = false;
-    let escaped = false;
-    let exact = false; // the element holds a number or key JSON.parse would not keep as Python wrote it
-    let afterElement = false;
-    let sawComma = false;
-    let elementStart = -1;
-    let stringStart = -1;
-    const starts: number[] = [];
-    const ends: number[] = [];
-    const exacts: boolean[] = [];
+    const scan = newListScan();
+    // Files in json.dumps(indent=2) layout take the fast path; any other layout, non-ASCII text or
+    // broken JSON goes to the exact byte scanner, which also finds and places errors.
+    let fast = true;
     for (;;) {
-      const buf = this.#buf;
-      const end = this.#end;
+      let out: Entry[] = [];
       let i = this.#pos;
-      let closed = false;
-      let failure: Located | null = null;
-      for (; i < end; i++) {
-        const c = buf[i] as number;
-        if (depth === 0) {
-          if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) continue;
-          if (c === 0x7b && !afterElement) {
-            depth = 1;
-            elementStart = i;
-            exact = false;
-            sawComma = false;
-            continue;
-          }
-          if (c === 0x2c && afterElement) {
-            afterElement = false;
-            sawComma = true;
-            continue;
-          }
-          if (c === 0x5d && !sawComma) {
-            closed = true;
-            i++;
-            break;
-          }
-          failure = this.#listError(c, i, afterElement, sawComma, this.#ordinal + starts.length);
-          break;
-        }
-        if (inString) {
-          if (escaped) escaped = false;
-          else if (c === 0x5c) escaped = true;
-          else if (c === 0x22) {
-            inString = false;
-            // A key that looks like an array index: JavaScript objects would reorder it.
-            const f = buf[stringStart + 1] as number;
-            if (f >= 0x30 && f <= 0x39) {
-              let j = i + 1;
-              while (j < end && isWs(buf[j])) j++;
-              if (j >= end || buf[j] === 0x3a) exact = true;
-            }
-          }
-          continue;
-        }
-        if (c === 0x22) {
-          inString = true;
-          stringStart = i;
-        } else if (c === 0x7b || c === 0x5b) {
-          depth++;
-        } else if (c === 0x7d || c === 0x5d) {
-          if (--depth === 0) {
-            starts.push(elementStart);
-            ends.push(i + 1);
-            exacts.push(exact);
-            afterElement = true;
-          }
-        } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
-          // A number: integral floats (`5.0`), exponents and long integers need the exact parser.
-          let j = i + 1;
-          let dot = -1;
-          let exponent = false;
-          for (; j < end; j++) {
-            const d = buf[j] as number;
-            if (d >= 0x30 && d <= 0x39) continue;
-            if (d === 0x2e) dot = j;
-            else if (d === 0x65 || d === 0x45 || d === 0x2b || d === 0x2d) exponent = true;
-            else break;
-          }
-          if (j >= end || exponent) exact = true;
-          else if (dot >= 0) {
-            let k = dot + 1;
-            while (k < j && buf[k] === 0x30) k++;
-            if (k === j) exact = true;
-          } else if (j - i > 15) exact = true;
-          i = j - 1;
+      let more = false;
+      if (fast && scan.depth === 0 && !scan.inString) {
+        const step = this.#fastElements(i, scan, out);
+        i = step.next;
+        if (step.then === 'layout') fast = false;
+        more = step.then === 'more';
+      }
+      if (more) {
+        this.#pos = i;
+        if (out.length > 0) yield out;
+        // At the end of the file, the exact scanner says what is wrong with what is left.
+        if (!(await this.#fill(i))) fast = false;
+        continue;
+      }
+      if (!scan.closed) {
+        i = scanList(this.#buf, i, this.#end, scan);
+        if (scan.starts.length > 0) {
+          const exact = this.#parseBatch(scan.starts, scan.ends, scan.exacts);
+          out = out.length === 0 ? exact : out.concat(exact);
+          scan.starts.length = 0;
+          scan.ends.length = 0;
+          scan.exacts.length = 0;
         }
       }
       this.#pos = i;
-      if (starts.length > 0) {
-        const batch = this.#parseBatch(starts, ends, exacts);
-        starts.length = 0;
-        ends.length = 0;
-        exacts.length = 0;
-        yield batch;
+      if (out.length > 0) yield out;
+      if (scan.failAt >= 0) {
+        throw this.#listError(this.#buf[scan.failAt] as number, scan.failAt, scan.afterElement, scan.sawComma);
       }
-      if (failure) throw failure;
-      if (closed) return;
-      const keep = depth > 0 ? elementStart : i;
+      if (scan.closed) return;
+      const keep = scan.depth > 0 ? scan.elementStart : i;
       if (!(await this.#fill(keep))) {
         throw new Located(
           `unexpected end of file inside the invocations list (invocation ${this.#ordinal} is cut off: a torn write?)`,
           this.#offset(this.#end),
         );
       }
-      if (depth > 0) {
-        elementStart -= keep;
-        stringStart -= keep;
+      if (scan.depth > 0) {
+        scan.elementStart -= keep;
+        scan.stringStart -= keep;
       }
     }
   }
 
-  #listError(c: number, i: number, afterElement: boolean, sawComma: boolean, ordinal: number): Located {
+  /**
+   * The fast path over buf[from, end) when it is ASCII: each invocation of the indent=2 layout ends
+   * with a newline, four spaces and `}`, so its end is found with a native search, and JSON.parse of
+   * exactly that slice proves it (a slice that parses is one whole object). Stops at the end of the
+   * window (`more`: read on from `next`), or where that does not hold, for the exact scanner to take
+   * over at `next` (`exact`; `layout` when the layout itself is not indent=2).
+   */
+  #fastElements(from: number, scan: ListScan, out: Entry[]): { next: number; then: 'more' | 'exact' | 'layout' } {
+    const buf = this.#buf;
+    const end = this.#end;
+    if (!isAscii(buf.subarray(from, end))) return { next: from, then: 'exact' };
+    const text = buf.toString('latin1', from, end);
+    const n = text.length;
+    let i = 0;
+    for (;;) {
+      while (i < n && isWs(text.charCodeAt(i))) i++;
+      if (i >= n) return { next: from + i, then: 'more' };
+      const c = text.charCodeAt(i);
+      if (scan.afterElement) {
+        if (c === 0x2c) {
+          scan.afterElement = false;
+          scan.sawComma = true;
+          i++;
+          continue;
+        }
+        if (c === 0x5d) {
+          scan.closed = true;
+          return { next: from + i + 1, then: 'exact' };
+        }
+        return { next: from + i, then: 'exact' };
+      }
+      if (c !== 0x7b) {
+        if (c === 0x5d && !scan.sawComma) {
+          scan.closed = true;
+          return { next: from + i + 1, then: 'exact' };
+        }
+        return { next: from + i, then: 'exact' };
+      }
+      const close = text.indexOf('\n    }', i);
+      if (close < 0) {
+        // An invocation cut by the window's end, or (when this much has no end) another layout.
+        return { next: from + i, then: n - i < 65536 ? 'more' : 'layout' };
+      }
+      const slice = text.slice(i, close + 6);
+      let value: unknown;
+      try {
+        value = JSON.parse(slice);
+      } catch {
+        return { next: from + i, then: 'layout' };
+      }
+      out.push(this.#accept(value as LegacyRawInvocation, this.#offset(from + i), slice));
+      scan.afterElement = true;
+      scan.sawComma = false;
+      i = close + 6;
+    }
+  }
+
+  #listError(c: number, i: number, afterElement: boolean, sawComma: boolean): Located {
+    const ordinal = this.#ordinal;
     const offset = this.#offset(i);
     if (afterElement) return new Located("expected ',' or ']' after an invocation", offset);
     if (c === 0x5d && sawComma) return new Located("a trailing ',' before ']'", offset);
@@ -606,7 +608,7 @@ class LegacyFileReader implements LegacyFile {
   }
 
   /** Checks one invocation, notes its quirks, adds it to its skill's figures. */
-  #accept(raw: LegacyRawInvocation, offset: number): Entry {
+  #accept(raw: LegacyRawInvocation, offset: number, source: string | null = null): Entry {
     const ordinal = this.#ordinal++;
     const name = raw.skill_name;
     const at = raw.invoked_at;
@@ -675,6 +677,8 @@ class LegacyFileReader implements LegacyFile {
       (errorType === undefined ? 1 : 0);
     const extensions = (explicitId === undefined ? 0 : 1) + (completedAt === undefined ? 0 : 1);
     if (keyCount !== 7 - missing + extensions) {
+      // Only keys the old tracker did not write can hold what JSON.parse would not keep as written.
+      if (source !== null && HAZARD.test(source)) raw = this.#parseAt(source, offset) as LegacyRawInvocation;
       const extra = Object.keys(raw).filter((k) => !isKnownInvocationKey(k));
       this.#quirks.at('extra-invocation-keys', ordinal, extra);
       this.#checkContextKeys(raw, ordinal);
@@ -881,6 +885,158 @@ class LegacyFileReader implements LegacyFile {
 
 interface LegacySkillRead {
   raw: LegacyRawSkill;
+}
+
+/** Where the scan of the `invocations` list is, carried from one read window to the next. */
+interface ListScan {
+  depth: number;
+  inString: boolean;
+  /** A backslash ended the last window: the first byte of the next one is escaped. */
+  escaped: boolean;
+  /** The element holds a number or key that JSON.parse would not keep as Python wrote it. */
+  exact: boolean;
+  afterElement: boolean;
+  sawComma: boolean;
+  elementStart: number;
+  stringStart: number;
+  closed: boolean;
+  failAt: number;
+  starts: number[];
+  ends: number[];
+  exacts: boolean[];
+}
+
+function newListScan(): ListScan {
+  return {
+    depth: 0,
+    inString: false,
+    escaped: false,
+    exact: false,
+    afterElement: false,
+    sawComma: false,
+    elementStart: -1,
+    stringStart: -1,
+    closed: false,
+    failAt: -1,
+    starts: [],
+    ends: [],
+    exacts: [],
+  };
+}
+
+/**
+ * Scans buf[i, end) of the `invocations` list for the bounds of its elements (tracking strings,
+ * escapes and nesting), noting those JSON.parse would not read exactly as written. Returns where it
+ * stopped: `end`, just after the list's `]` (`closed`), or at a byte that cannot be there (`failAt`).
+ * A plain function, not a method of the async generator, so that it compiles to a tight loop.
+ */
+function scanList(buf: Uint8Array, i: number, end: number, s: ListScan): number {
+  let depth = s.depth;
+  let exact = s.exact;
+  let elementStart = s.elementStart;
+  let stringStart = s.stringStart;
+  let inString = s.inString;
+  if (s.escaped && i < end) {
+    s.escaped = false;
+    i++;
+  }
+  while (i < end) {
+    if (inString) {
+      let c = 0;
+      while (i < end) {
+        c = buf[i] as number;
+        if (c === 0x22) break;
+        i += c === 0x5c ? 2 : 1;
+      }
+      if (i >= end) {
+        if (i > end) {
+          s.escaped = true;
+          i = end;
+        }
+        break;
+      }
+      inString = false;
+      // A key that looks like an array index: JavaScript objects would reorder it.
+      const f = buf[stringStart + 1] as number;
+      if (f >= 0x30 && f <= 0x39) {
+        let j = i + 1;
+        while (j < end && isWs(buf[j])) j++;
+        if (j >= end || buf[j] === 0x3a) exact = true;
+      }
+      i++;
+      continue;
+    }
+    const c = buf[i] as number;
+    if (depth === 0) {
+      if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) {
+        i++;
+      } else if (c === 0x7b && !s.afterElement) {
+        depth = 1;
+        elementStart = i;
+        exact = false;
+        s.sawComma = false;
+        i++;
+      } else if (c === 0x2c && s.afterElement) {
+        s.afterElement = false;
+        s.sawComma = true;
+        i++;
+      } else if (c === 0x5d && !s.sawComma) {
+        s.closed = true;
+        i++;
+        break;
+      } else {
+        s.failAt = i;
+        break;
+      }
+      continue;
+    }
+    if (c === 0x22) {
+      inString = true;
+      stringStart = i;
+      i++;
+    } else if (c === 0x20 || c === 0x0a) {
+      i++;
+    } else if (c === 0x7b || c === 0x5b) {
+      depth++;
+      i++;
+    } else if (c === 0x7d || c === 0x5d) {
+      i++;
+      if (--depth === 0) {
+        s.starts.push(elementStart);
+        s.ends.push(i);
+        s.exacts.push(exact);
+        s.afterElement = true;
+      }
+    } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
+      // A number: integral floats (`5.0`), exponents and long integers need the exact parser.
+      let j = i + 1;
+      let dot = -1;
+      let exponent = false;
+      for (; j < end; j++) {
+        const d = buf[j] as number;
+        if (d >= 0x30 && d <= 0x39) continue;
+        if (d === 0x2e) dot = j;
+        else if (d === 0x65 || d === 0x45 || d === 0x2b || d === 0x2d) exponent = true;
+        else break;
+      }
+      if (j >= end || exponent) exact = true;
+      else if (dot >= 0) {
+        let k = dot + 1;
+        while (k < j && buf[k] === 0x30) k++;
+        if (k === j) exact = true;
+      } else if (j - i > 15) exact = true;
+      i = j;
+    } else {
+      // Literals, ':' and ',' inside an element: JSON.parse checks them.
+      i++;
+    }
+  }
+  s.depth = depth;
+  s.exact = exact;
+  s.elementStart = elementStart;
+  s.stringStart = stringStart;
+  s.inString = inString;
+  return i;
 }
 
 function badInvocation(ordinal: number, offset: number, key: string, problem: string): never {
