@@ -462,8 +462,8 @@ class LegacyFileReader implements LegacyFile {
       if (fast && scan.depth === 0 && !scan.inString) {
         const step = this.#fastElements(i, scan, out);
         i = step.next;
-        if (step.then === 'layout') fast = false;
-        more = step.then === 'more';
+        if (step.stop === 'layout') fast = false;
+        more = step.stop === 'more';
       }
       if (more) {
         this.#pos = i;
@@ -509,16 +509,16 @@ class LegacyFileReader implements LegacyFile {
    * window (`more`: read on from `next`), or where that does not hold, for the exact scanner to take
    * over at `next` (`exact`; `layout` when the layout itself is not indent=2).
    */
-  #fastElements(from: number, scan: ListScan, out: Entry[]): { next: number; then: 'more' | 'exact' | 'layout' } {
+  #fastElements(from: number, scan: ListScan, out: Entry[]): { next: number; stop: 'more' | 'exact' | 'layout' } {
     const buf = this.#buf;
     const end = this.#end;
-    if (!isAscii(buf.subarray(from, end))) return { next: from, then: 'exact' };
+    if (!isAscii(buf.subarray(from, end))) return { next: from, stop: 'exact' };
     const text = buf.toString('latin1', from, end);
     const n = text.length;
     let i = 0;
     for (;;) {
       while (i < n && isWs(text.charCodeAt(i))) i++;
-      if (i >= n) return { next: from + i, then: 'more' };
+      if (i >= n) return { next: from + i, stop: 'more' };
       const c = text.charCodeAt(i);
       if (scan.afterElement) {
         if (c === 0x2c) {
@@ -529,28 +529,28 @@ class LegacyFileReader implements LegacyFile {
         }
         if (c === 0x5d) {
           scan.closed = true;
-          return { next: from + i + 1, then: 'exact' };
+          return { next: from + i + 1, stop: 'exact' };
         }
-        return { next: from + i, then: 'exact' };
+        return { next: from + i, stop: 'exact' };
       }
       if (c !== 0x7b) {
         if (c === 0x5d && !scan.sawComma) {
           scan.closed = true;
-          return { next: from + i + 1, then: 'exact' };
+          return { next: from + i + 1, stop: 'exact' };
         }
-        return { next: from + i, then: 'exact' };
+        return { next: from + i, stop: 'exact' };
       }
       const close = text.indexOf('\n    }', i);
       if (close < 0) {
         // An invocation cut by the window's end, or (when this much has no end) another layout.
-        return { next: from + i, then: n - i < 65536 ? 'more' : 'layout' };
+        return { next: from + i, stop: n - i < 65536 ? 'more' : 'layout' };
       }
       const slice = text.slice(i, close + 6);
       let value: unknown;
       try {
         value = JSON.parse(slice);
       } catch {
-        return { next: from + i, then: 'layout' };
+        return { next: from + i, stop: 'layout' };
       }
       out.push(this.#accept(value as LegacyRawInvocation, this.#offset(from + i), slice));
       scan.afterElement = true;
