@@ -35,7 +35,7 @@ export interface ReadLegacyFileOptions {
    * @default systemTimeZone() — the zone of this machine
    */
   timeZone?: string;
-  /** Bytes read from the file at a time; an invocation larger than this grows the buffer. @default 4194304 (4 MiB) */
+  /** Bytes read from the file at a time; an invocation larger than this grows the buffer. @default 1048576 (1 MiB) */
   chunkSize?: number;
   /** How many ordinals (or skills) each quirk keeps as examples; its `count` is always exact. @default 1000 */
   maxQuirkSamples?: number;
@@ -183,7 +183,7 @@ class LegacyFileReader implements LegacyFile {
   constructor(path: string, options: ReadLegacyFileOptions) {
     this.path = path;
     this.timeZone = checkTimeZone(options.timeZone ?? systemTimeZone());
-    this.#chunkSize = Math.max(16, Math.floor(options.chunkSize ?? 4 * 1024 * 1024));
+    this.#chunkSize = Math.max(16, Math.floor(options.chunkSize ?? 1024 * 1024));
     this.#quirks = new QuirkCollector(Math.max(0, Math.floor(options.maxQuirkSamples ?? 1000)));
     this.#times = new LegacyTimeReader(this.timeZone);
     this.#hash = options.digest ? createHash('sha256') : null;
