@@ -61,7 +61,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Takes the inter-process lock on `path`, waiting up to `timeoutMs` for another holder. */
 export async function acquireLock(path: string, options: LockOptions): Promise<HeldLock> {
-  await mkdir(dirname(path), { recursive: true });
+  try {
+    await mkdir(dirname(path), { recursive: true });
+  } catch (error) {
+    throw new LegacyWriteError(path, `cannot create its folder: ${(error as Error).message}`, { cause: error });
+  }
   const deadline = Date.now() + options.timeoutMs;
   const held: HeldLock = { compromised: null, release: async () => {} };
   for (let wait = 1; ; wait = Math.min(wait * 2, 8)) {

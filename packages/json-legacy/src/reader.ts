@@ -238,7 +238,9 @@ class LegacyFileReader implements LegacyFile {
       yield* this.#document();
     } catch (error) {
       if (error instanceof Located) throw await this.#locate(error);
-      throw error;
+      if (error instanceof LegacyFileError || !(error as NodeJS.ErrnoException).code) throw error;
+      // An I/O error (a directory at the path, a disk error): still the file that cannot be read.
+      throw new LegacyFileError(this.path, `cannot be read: ${(error as Error).message}`, {}, { cause: error });
     } finally {
       const fh = this.#fh;
       this.#fh = null;

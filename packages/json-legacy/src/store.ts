@@ -35,6 +35,7 @@ import {
   trackWith,
   UnknownInvocationError,
 } from '@skill-metrics/core/contract';
+import { LegacyFileError } from './errors.js';
 import { acquireLock, digestOf, fingerprintOf, removeStaleTemporaries, writeAtomically } from './file.js';
 import {
   addLegacyCompletion,
@@ -192,7 +193,7 @@ export class LegacyJsonStore implements SkillMetricsStore {
     raw.error_type = null;
     if (o.sessionId !== null) raw.session_id = o.sessionId;
     if (o.projectPath !== null) raw.project_path = o.projectPath;
-    if (o.userContext !== null) raw.user_context = cloneJson(o.userContext);
+    if (o.userContext !== null) raw.user_context = jsonCopy(o.userContext);
     const { id, ordinal } = await this.#change((tx) => tx.append(raw, null));
     return {
       invocationId: id,
@@ -313,7 +314,7 @@ export class LegacyJsonStore implements SkillMetricsStore {
   /** The file as it is now: read again when another process has replaced it. */
   #current(): Promise<FileState> {
     return this.#exclusive(async () => {
-      const fingerprint = await fingerprintOf(this.path);
+      const fingerprint = await this.#io(() => fingerprintOf(this.path));
       if (this.#state && this.#state.fingerprint === fingerprint) return this.#state;
       this.#state = await this.#load(fingerprint);
       return this.#state;
@@ -334,11 +335,46 @@ export class LegacyJsonStore implements SkillMetricsStore {
       invocations,
       skills: summary.skills,
       totals: summary.totals,
-      ids: [],
+      ids: this.#keptIds(invocations),
       views: [],
       byId: null,
       quirks: summary.quirks,
     };
+  }
+
+  /**
+   * The ids already worked out for the invocations that are as they were before the file was read
+   * again (the list only grows), so that each re-read does not hash every invocation again.
+   */
+  #keptIds(invocations: LegacyRawInvocation[]): Array<string | undefined> {
+    const before = this.#state;
+    const ids: Array<string | undefined> = [];
+    if (!before) return ids;
+    const n = Math.min(before.invocations.length, invocations.length);
+    for (let i = 0; i < n; i++) {
+      const id = before.ids[i];
+      const a = before.invocations[i] as LegacyRawInvocation;
+      const b = invocations[i] as LegacyRawInvocation;
+      if (
+        id !== undefined &&
+        a.skill_name === b.skill_name &&
+        a.invoked_at === b.invoked_at &&
+        a.workflow_path === b.workflow_path &&
+        a.invocation_id === b.invocation_id
+      ) {
+        ids[i] = id;
+      }
+    }
+    return ids;
+  }
+
+  /** Runs a file system call, turning an I/O error into the typed error of a file that cannot be read. */
+  async #io<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      throw new LegacyFileError(this.path, `cannot be read: ${(error as Error).message}`, {}, { cause: error });
+    }
   }
 
   #view(state: FileState, ordinal: number): Invocation {
@@ -381,21 +417,32 @@ export class LegacyJsonStore implements SkillMetricsStore {
       }
       // Everything queued while the lock was awaited goes into this one write.
       const batch = this.#queue.splice(0);
+      const rejectAll = (error: unknown) => () => {
+        for (const change of batch) change.reject(error);
+      };
+      let settle: () => void;
       try {
-        await this.#exclusive(() => this.#applyAndWrite(batch, lock));
+        settle = await this.#exclusive(() => this.#applyAndWrite(batch, lock));
+      } catch (error) {
+        settle = rejectAll(error);
       } finally {
         await lock.release();
       }
+      // Callers go on once their change is on disk and the lock is free again.
+      settle();
     }
   }
 
-  async #applyAndWrite(batch: QueuedChange[], lock: Awaited<ReturnType<typeof acquireLock>>): Promise<void> {
+  /** Applies a batch under the lock and writes it; returns what settles each caller's promise. */
+  async #applyAndWrite(batch: QueuedChange[], lock: Awaited<ReturnType<typeof acquireLock>>): Promise<() => void> {
+    const rejectAll = (error: unknown) => () => {
+      for (const change of batch) change.reject(error);
+    };
     let state: FileState;
     try {
       state = await this.#loadUnderLock();
     } catch (error) {
-      for (const change of batch) change.reject(error);
-      return;
+      return rejectAll(error);
     }
     const tx = new Tx(state, this.timeZone);
     const outcomes = batch.map((change) => {
@@ -423,28 +470,26 @@ export class LegacyJsonStore implements SkillMetricsStore {
       } catch (error) {
         // What is on disk is the truth; read it again next time.
         this.#state = null;
-        for (const change of batch) change.reject(error);
-        return;
+        return rejectAll(error);
       }
     }
-    outcomes.forEach((outcome, i) => {
-      const change = batch[i] as QueuedChange;
-      if (outcome.ok) {
-        this.#stats.changes += 1;
-        change.resolve(outcome.value);
-      } else {
-        change.reject(outcome.error);
-      }
-    });
+    this.#stats.changes += outcomes.filter((o) => o.ok).length;
+    return () => {
+      outcomes.forEach((outcome, i) => {
+        const change = batch[i] as QueuedChange;
+        if (outcome.ok) change.resolve(outcome.value);
+        else change.reject(outcome.error);
+      });
+    };
   }
 
   /** Under the lock: the file as it is now, re-read unless it is byte-for-byte what this store holds. */
   async #loadUnderLock(): Promise<FileState> {
-    const fingerprint = await fingerprintOf(this.path);
+    const fingerprint = await this.#io(() => fingerprintOf(this.path));
     const held = this.#state;
     if (held && fingerprint !== null && held.fingerprint === fingerprint) {
       // Same inode, size and times; the digest rules out a replacement that happens to match them.
-      if ((await digestOf(this.path)) === held.digest) return held;
+      if ((await this.#io(() => digestOf(this.path))) === held.digest) return held;
     }
     if (held && fingerprint === null && held.fingerprint === null) return held;
     this.#state = await this.#load(fingerprint);
@@ -659,8 +704,13 @@ function toRaw(item: Invocation, timeZone: string): LegacyRawInvocation {
   raw.error_type = item.errorType;
   if (item.sessionId !== null) raw.session_id = item.sessionId;
   if (item.projectPath !== null) raw.project_path = item.projectPath;
-  if (item.userContext !== null) raw.user_context = cloneJson(item.userContext);
+  if (item.userContext !== null) raw.user_context = jsonCopy(item.userContext);
   return raw;
+}
+
+/** A caller's object as JSON keeps it (what the database stores keep): no undefined, dates as text. */
+function jsonCopy(value: Record<string, unknown>): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(value)) as Record<string, unknown>;
 }
 
 function copyTotals(t: SkillTotals): SkillTotals {

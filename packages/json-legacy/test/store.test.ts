@@ -12,7 +12,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Invocation, legacyInvocationId, systemTimeZone, uuidv7 } from '@skill-metrics/core/contract';
-import { LegacyJsonStore, LegacyLockError, openLegacyStore } from '@skill-metrics/json-legacy';
+import {
+  LegacyFileError,
+  LegacyJsonStore,
+  LegacyLockError,
+  LegacyWriteError,
+  openLegacyStore,
+} from '@skill-metrics/json-legacy';
 import { lock } from 'proper-lockfile';
 import { describe, expect, it } from 'vitest';
 
@@ -375,6 +381,32 @@ describe('LegacyJsonStore', () => {
     await store.track('after-crash', () => undefined);
     expect(readdirSync(join(path, '..')).sort()).toEqual(['skill_metrics.json']);
     expect(readRaw(path).invocations).toHaveLength(8);
+    await store.close();
+  });
+
+  it('gives typed errors for a path it cannot use: a directory, or a folder that is a file', async () => {
+    const folder = join(dir, `not-a-file-${n++}`);
+    mkdirSync(folder);
+    const error = await openLegacyStore({ path: folder, timeZone: 'UTC' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LegacyFileError);
+    expect((error as LegacyFileError).problem).toMatch(/cannot be read/);
+
+    const blocker = join(dir, `a-file-${n++}`);
+    writeFileSync(blocker, 'not a folder');
+    const store = new LegacyJsonStore({ path: join(blocker, 'sub', 'skill_metrics.json'), timeZone: 'UTC' });
+    await expect(store.trackInvocation('x')).rejects.toBeInstanceOf(LegacyWriteError);
+    expect(readFileSync(blocker, 'utf8')).toBe('not a folder');
+    await store.close();
+  });
+
+  it('keeps a user context as JSON keeps it, as the database stores do', async () => {
+    const path = fresh();
+    const store = await openLegacyStore({ path, timeZone: 'UTC' });
+    const context = { gone: undefined, when: new Date(0), n: Number.NaN, nested: { __proto__: 1, ok: [1.5, 'é'] } };
+    await store.track('ctx', () => undefined, { userContext: context as unknown as Record<string, unknown> });
+    const [inv] = await all(store);
+    expect(inv?.userContext).toEqual(JSON.parse(JSON.stringify(context)));
+    expect(Object.keys(inv?.userContext ?? {})).toEqual(['when', 'n', 'nested']);
     await store.close();
   });
 });
