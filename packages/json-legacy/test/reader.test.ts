@@ -190,4 +190,32 @@ describe('readLegacyFile', () => {
     });
     expect(() => readLegacyFile(at('tracker.json'), { timeZone: 'Nowhere/Else' })).toThrow(/timeZone/);
   });
+
+  it('reads raw UTF-8 (a writer without ensure_ascii) and compact layouts, offsets in bytes', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(`${tmpdir()}/skill-metrics-legacy-reader-`);
+    const invocation = (name: string) =>
+      `{"skill_name": "${name}", "invoked_at": "2026-01-01T00:00:00.5", "completed": true, "duration_seconds": 1.5}`;
+    const texts = [
+      `{\n  "invocations": [\n    ${invocation('déjà')},\n    ${invocation('🚀')}\n  ]\n}`,
+      `{"invocations":[${invocation('déjà')},${invocation('🚀')}],"skills":{}}`,
+    ];
+    for (const [k, text] of texts.entries()) {
+      const path = `${dir}/f${k}.json`;
+      writeFileSync(path, text);
+      for (const chunkSize of [16, 50, undefined]) {
+        const file = readLegacyFile(path, { timeZone: 'UTC', chunkSize });
+        const entries: LegacyEntry[] = [];
+        for await (const e of file.invocations) entries.push(e);
+        expect(entries.map((e) => e.raw.skill_name)).toEqual(['déjà', '🚀']);
+        const bytes = Buffer.from(text);
+        expect(entries.map((e) => bytes.subarray(e.offset, e.offset + 15).toString())).toEqual([
+          '{"skill_name": ',
+          '{"skill_name": ',
+        ]);
+        expect(entries[1]?.offset).toBe(bytes.indexOf('{"skill_name": "🚀'));
+      }
+    }
+  });
 });
