@@ -65,3 +65,18 @@ export function report(name, { floorUs, candidateUs, ratio }, target, floorName)
 export function results() {
   return rows;
 }
+
+const values = [];
+
+/** Records a figure that is not a time ratio (a peak RSS, a count); `target` is its largest acceptable value. */
+export function reportValue(name, value, unit, target, note = '') {
+  const ok = value <= target;
+  values.push({ name, value, unit, target, ok, note });
+  console.log(
+    `${ok ? 'ok  ' : 'MISS'} ${name.padEnd(58)} ${String(value).padStart(9)} ${unit} (≤ ${target} ${unit})${note ? `  ${note}` : ''}`,
+  );
+}
+
+export function valueResults() {
+  return values;
+}

@@ -2,7 +2,8 @@
 // `pnpm bench -- --quick` runs the small sizes only.
 import { cpus } from 'node:os';
 import { run as analytics } from './analytics.bench.mjs';
-import { results } from './harness.mjs';
+import { results, valueResults } from './harness.mjs';
+import { run as legacyReader } from './legacy-reader.bench.mjs';
 import { run as store } from './store.bench.mjs';
 
 const quick = process.argv.includes('--quick');
@@ -12,6 +13,8 @@ console.log(
 console.log('Figures are medians; ratio = candidate / floor, the median of per-round ratios.\n');
 await store({ quick });
 await analytics({ quick });
+console.log('');
+await legacyReader({ quick });
 console.log('\n| measure | store | floor | ratio | target |\n|---|---|---|---|---|');
 for (const r of results()) {
   const us = (v) => (v >= 1000 ? `${(v / 1000).toFixed(2)} ms` : `${v.toFixed(1)} µs`);
@@ -19,5 +22,11 @@ for (const r of results()) {
     `| ${r.name} | ${us(r.candidateUs)} | ${us(r.floorUs)} (${r.floorName}) | ${r.ratio.toFixed(2)}× | ${r.limit} |`,
   );
 }
-const missed = results().filter((r) => !r.ok);
-console.log(`\n${results().length - missed.length}/${results().length} within target`);
+if (valueResults().length > 0) {
+  console.log('\n| measure | value | target |\n|---|---|---|');
+  for (const v of valueResults())
+    console.log(`| ${v.name} | ${v.value} ${v.unit} ${v.note} | ≤ ${v.target} ${v.unit} |`);
+}
+const all = [...results(), ...valueResults()];
+const missed = all.filter((r) => !r.ok);
+console.log(`\n${all.length - missed.length}/${all.length} within target`);

@@ -1,4 +1,4 @@
-import { createHash, randomFillSync } from 'node:crypto';
+import { hash, randomFillSync } from 'node:crypto';
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 const pool = new Uint8Array(16 * 256);
@@ -71,9 +71,11 @@ export interface LegacyIdentity {
  * near time order whatever zone the file was written in, and inserts keep index locality.
  */
 export function legacyInvocationId(inv: LegacyIdentity, ordinal: number): string {
-  const digest = createHash('sha256')
-    .update(JSON.stringify([ordinal, inv.skill_name, inv.invoked_at, inv.workflow_path ?? null]))
-    .digest();
+  const digest = hash(
+    'sha256',
+    JSON.stringify([ordinal, inv.skill_name, inv.invoked_at, inv.workflow_path ?? null]),
+    'buffer',
+  );
   const b = new Uint8Array(digest.buffer, digest.byteOffset, 16);
   const clock = typeof inv.invoked_at === 'string' ? WALL_CLOCK.exec(inv.invoked_at) : null;
   const wall = clock ? Date.parse(`${clock[1]}Z`) : Number.NaN;

@@ -41,13 +41,44 @@ describe('canonical timestamps', () => {
     );
   });
 
+  it('reads a time that occurs twice as its first occurrence, and one that never occurs with the earlier offset', () => {
+    // As Python's fold=0, in every zone alike.
+    expect(toCanonicalTimestamp('2026-11-01T01:30:00', { naiveTimeZone: 'America/New_York' })).toBe(
+      '2026-11-01T05:30:00.000000Z',
+    );
+    expect(toCanonicalTimestamp('2026-10-25T02:30:00', { naiveTimeZone: 'Europe/Berlin' })).toBe(
+      '2026-10-25T00:30:00.000000Z',
+    );
+    expect(toCanonicalTimestamp('2026-03-29T02:30:00', { naiveTimeZone: 'Europe/Berlin' })).toBe(
+      '2026-03-29T01:30:00.000000Z',
+    );
+    expect(toCanonicalTimestamp('2026-03-08T02:30:00', { naiveTimeZone: 'America/New_York' })).toBe(
+      '2026-03-08T07:30:00.000000Z',
+    );
+    // Lord Howe moves by half an hour: 01:45 happens twice on 2026-04-05 (+11:00, then +10:30).
+    expect(toCanonicalTimestamp('2026-04-05T01:45:00', { naiveTimeZone: 'Australia/Lord_Howe' })).toBe(
+      '2026-04-04T14:45:00.000000Z',
+    );
+    expect(toCanonicalTimestamp('2026-04-05T02:15:00', { naiveTimeZone: 'Australia/Lord_Howe' })).toBe(
+      '2026-04-04T15:45:00.000000Z',
+    );
+  });
+
   it('rejects what is not a time, naming the field', () => {
+    const canonicalShaped = [
+      '2026-13-01T00:00:00.000000Z',
+      '2026-02-29T00:00:00.000000Z',
+      '2026-01-01T24:00:00.000000Z',
+    ];
+    for (const bad of canonicalShaped) expect(isCanonicalTimestamp(bad), bad).toBe(false);
+    expect(isCanonicalTimestamp('2024-02-29T23:59:59.999999Z')).toBe(true);
     for (const bad of [
       '',
       'yesterday',
       '2026-13-01T00:00:00Z',
       '2026-02-29T00:00:00Z',
       '2026-01-01T24:00:00Z',
+      ...canonicalShaped,
       42,
       null,
     ]) {

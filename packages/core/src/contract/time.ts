@@ -34,7 +34,20 @@ export function formatEpochMs(epochMs: number): string {
 }
 
 export function isCanonicalTimestamp(value: unknown): value is string {
-  return typeof value === 'string' && CANONICAL.test(value);
+  return typeof value === 'string' && CANONICAL.test(value) && inRange(value);
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Whether the fields of a text in canonical shape name a real moment (no month 13, no 24:00). */
+function inRange(v: string): boolean {
+  const n = (from: number, to: number) => Number(v.slice(from, to));
+  const year = n(0, 4);
+  const month = n(5, 7);
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = month === 2 && leap ? 29 : (DAYS_IN_MONTH[month - 1] ?? 0);
+  const day = n(8, 10);
+  return day >= 1 && day <= days && n(11, 13) <= 23 && n(14, 16) <= 59 && n(17, 19) <= 59;
 }
 
 export interface ParseTimestampOptions {
@@ -56,7 +69,7 @@ export function toCanonicalTimestamp(value: unknown, options: ParseTimestampOpti
   const field = options.field ?? 'timestamp';
   if (typeof value !== 'string')
     throw new InvalidInputError(field, `must be an ISO-8601 string, got ${describe(value)}`);
-  if (CANONICAL.test(value)) return value;
+  if (CANONICAL.test(value) && inRange(value)) return value;
   const m = ISO.exec(value);
   if (!m) throw new InvalidInputError(field, `is not an ISO-8601 time: ${JSON.stringify(value)}`);
   const [, y, mo, d, h, mi, s = '00', frac = '', zone] = m as unknown as string[];
@@ -102,21 +115,33 @@ export function systemTimeZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone;
 }
 
+const DAY_MS = 86_400_000;
 const zoneFormatters = new Map<string, Intl.DateTimeFormat>();
 // Offsets change a few times a year; caching them per zone and local hour keeps imports fast.
 const offsetCache = new Map<string, number>();
 
-/** Converts a wall-clock time in `timeZone` (given as if it were UTC) into real UTC. */
+/**
+ * Converts a wall-clock time in `timeZone` (given as if it were UTC) into real UTC, as Python does
+ * with `fold=0`: a time that occurs twice (clocks going back) is its first occurrence, and a time
+ * that never occurs (clocks going forward) is read with the offset from before the change.
+ */
 function zonedToUtc(localMs: number, timeZone: string): number {
   const hourKey = `${timeZone}|${Math.floor(localMs / 3_600_000)}`;
   const cached = offsetCache.get(hourKey);
   if (cached !== undefined) return localMs - cached;
-  // Two passes settle the offset around a daylight-saving change.
-  let offset = zoneOffsetMs(localMs, timeZone);
-  offset = zoneOffsetMs(localMs - offset, timeZone);
-  if (offsetCache.size > 100_000) offsetCache.clear();
-  offsetCache.set(hourKey, offset);
-  return localMs - offset;
+  // A day either side, the zone has the only two offsets this local time can have.
+  const before = zoneOffsetMs(localMs - DAY_MS, timeZone);
+  const after = zoneOffsetMs(localMs + DAY_MS, timeZone);
+  if (before === after) {
+    if (offsetCache.size > 100_000) offsetCache.clear();
+    offsetCache.set(hourKey, before);
+    return localMs - before;
+  }
+  const fits = (offset: number) => zoneOffsetMs(localMs - offset, timeZone) === offset;
+  const [earlier, later] = before > after ? [before, after] : [after, before]; // the larger offset is the earlier instant
+  if (fits(earlier)) return localMs - earlier;
+  if (fits(later)) return localMs - later;
+  return localMs - before;
 }
 
 function zoneOffsetMs(utcMs: number, timeZone: string): number {

@@ -81,12 +81,21 @@ export function checkCompleteOptions(value: unknown): CheckedCompleteOptions {
   };
 }
 
+/** The longest duration accepted: far beyond any run, well inside what a timestamp can hold. */
+export const MAX_DURATION_SECONDS = 1e9;
+
 export function checkDuration(value: unknown, field = 'durationSeconds'): number | null {
   if (value === undefined || value === null) return null;
   if (typeof value !== 'number' || !Number.isFinite(value)) {
     throw new InvalidInputError(field, `must be a finite number or null, got ${describe(value)}`);
   }
   if (value < 0) throw new InvalidInputError(field, `must not be negative, got ${value}`);
+  if (value > MAX_DURATION_SECONDS) {
+    throw new InvalidInputError(
+      field,
+      `must be at most ${MAX_DURATION_SECONDS} seconds (about 31 years), got ${value}`,
+    );
+  }
   return value;
 }
 

@@ -276,6 +276,8 @@ export function describeStoreContract(name: string, subject: ContractSubject): v
         const bad: Array<[Partial<InvocationInput>, RegExp]> = [
           [{ durationSeconds: -1 }, /durationSeconds.*negative/],
           [{ durationSeconds: Number.NaN }, /durationSeconds/],
+          [{ durationSeconds: 1e16 }, /durationSeconds.*at most/],
+          [{ invokedAt: '2026-01-01T24:00:00.000000Z' }, /invokedAt/],
           [{ invokedAt: '2026-03-01T12:00:00' }, /invokedAt.*offset/],
           [{ invokedAt: '2026-02-30T12:00:00Z' }, /invokedAt/],
           [{ id: '' }, /id/],
