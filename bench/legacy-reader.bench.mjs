@@ -7,18 +7,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openLegacyStore, readLegacyFile } from '@skill-metrics/json-legacy';
 import { compare, report, reportValue } from './harness.mjs';
+import { SKILLS } from './store.bench.mjs';
 
 const CHILD = fileURLToPath(new URL('./legacy-reader-child.mjs', import.meta.url));
-const SKILLS = [
-  'crackerjack-run',
-  'pytest-runner',
-  'code-review',
-  'git-commit',
-  'refactor',
-  'docs-writer',
-  'deploy',
-  'lint-fix',
-];
 const PATHS = ['quick', 'comprehensive', 'daily', null];
 
 /** Python's repr of a float (enough for the durations written here). */

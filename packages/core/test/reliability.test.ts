@@ -2,18 +2,13 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadMigrations, openStore } from '@skill-metrics/core';
+import { releaseTogether, startWorker } from '@skill-metrics/core/testing/process';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { startWriter } from './processes.js';
+
+const startWriter = (args: string[]) => startWorker(new URL('./workers/writer.ts', import.meta.url), args);
 
 const dir = mkdtempSync(join(tmpdir(), 'skill-metrics-reliability-'));
-
-/** Releases every worker at once, after all of them have loaded their modules. */
-async function releaseTogether(workers: ReturnType<typeof startWriter>[]) {
-  await Promise.all(workers.map((w) => w.printed('ready')));
-  for (const w of workers) w.go();
-  return Promise.all(workers.map((w) => w.done));
-}
 
 describe('SqliteStore under several OS processes', () => {
   it('4 processes × 2,000 track+complete on one file: totals exact, nothing lost, no error', async () => {

@@ -7,6 +7,7 @@ import {
   legacyInvocationId,
   timestampToEpochMs,
   toCanonicalTimestamp,
+  wallClock,
 } from '@skill-metrics/core/contract';
 import { cloneJson, defineKey, markFloat } from './pyjson.js';
 
@@ -83,32 +84,6 @@ export function isKnownSkillKey(key: string): boolean {
 // ---------------------------------------------------------------------------------------------
 // Time
 
-const zoneFormatters = new Map<string, Intl.DateTimeFormat>();
-
-function wallClockParts(epochSeconds: number, timeZone: string): number[] {
-  let fmt = zoneFormatters.get(timeZone);
-  if (!fmt) {
-    try {
-      fmt = new Intl.DateTimeFormat('en-US', {
-        timeZone,
-        hourCycle: 'h23',
-        year: 'numeric',
-        month: 'numeric',
-        day: 'numeric',
-        hour: 'numeric',
-        minute: 'numeric',
-        second: 'numeric',
-      });
-    } catch {
-      throw new InvalidInputError('timeZone', `is not a known IANA time zone: ${JSON.stringify(timeZone)}`);
-    }
-    zoneFormatters.set(timeZone, fmt);
-  }
-  const p: Record<string, number> = {};
-  for (const part of fmt.formatToParts(new Date(epochSeconds * 1000))) p[part.type] = Number(part.value);
-  return [p.year ?? 0, p.month ?? 1, p.day ?? 1, p.hour ?? 0, p.minute ?? 0, p.second ?? 0];
-}
-
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 
 /** Checks that `timeZone` is an IANA zone this runtime knows. */
@@ -116,7 +91,7 @@ export function checkTimeZone(timeZone: unknown): string {
   if (typeof timeZone !== 'string' || timeZone.length === 0) {
     throw new InvalidInputError('timeZone', `must be an IANA time zone name, got ${JSON.stringify(timeZone)}`);
   }
-  wallClockParts(0, timeZone);
+  wallClock(0, timeZone);
   return timeZone;
 }
 
@@ -129,14 +104,7 @@ export function checkTimeZone(timeZone: unknown): string {
 export function toLegacyTimestamp(canonical: string, timeZone: string): string {
   const micros = canonical.slice(20, 26);
   const epochSeconds = Math.floor(timestampToEpochMs(`${canonical.slice(0, 19)}.000000Z`) / 1000);
-  const [y, mo, d, h, mi, s] = wallClockParts(epochSeconds, timeZone) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
+  const [y, mo, d, h, mi, s] = wallClock(epochSeconds * 1000, timeZone);
   const wall = `${pad(y, 4)}-${pad(mo)}-${pad(d)}T${pad(h)}:${pad(mi)}:${pad(s)}`;
   const fraction = micros === '000000' ? '' : `.${micros}`;
   const naive = `${wall}${fraction}`;

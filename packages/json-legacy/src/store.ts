@@ -4,6 +4,7 @@ import {
   byUsage,
   type CompleteOptions,
   checkCompleteOptions,
+  checkInvocationBatch,
   checkInvocationInput,
   checkSkillName,
   checkTrackOptions,
@@ -235,15 +236,7 @@ export class LegacyJsonStore implements SkillMetricsStore {
 
   async recordInvocations(invocations: Iterable<InvocationInput>): Promise<RecordBatchResult> {
     this.#ensureOpen();
-    if (invocations === null || typeof (invocations as Iterable<unknown>)?.[Symbol.iterator] !== 'function') {
-      throw new InvalidInputError('invocations', 'must be an iterable of invocations');
-    }
-    const batch: Invocation[] = [];
-    const explicit: boolean[] = [];
-    for (const item of invocations) {
-      batch.push(checkInvocationInput(item, `invocations[${batch.length}]`));
-      explicit.push(hasCompletedAt(item));
-    }
+    const { batch, explicitCompletedAt: explicit } = checkInvocationBatch(invocations);
     if (batch.length === 0) return { inserted: 0, completed: 0, unchanged: 0 };
     return this.#change((tx) => {
       const counts = { inserted: 0, completed: 0, unchanged: 0 };

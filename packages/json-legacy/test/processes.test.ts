@@ -2,19 +2,14 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { type InvocationInput, uuidv7 } from '@skill-metrics/core/contract';
+import { releaseTogether, startWorker } from '@skill-metrics/core/testing/process';
 import { type LegacyEntry, openLegacyStore, readLegacyFile } from '@skill-metrics/json-legacy';
 import { describe, expect, it } from 'vitest';
-import { startWriter } from './processes.js';
+
+const startWriter = (args: string[]) => startWorker(new URL('./workers/writer.ts', import.meta.url), args);
 
 const dir = mkdtempSync(join(tmpdir(), 'skill-metrics-legacy-processes-'));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Releases every worker at once, after all of them have loaded their modules. */
-async function releaseTogether(workers: ReturnType<typeof startWriter>[]) {
-  await Promise.all(workers.map((w) => w.printed('ready')));
-  for (const w of workers) w.go();
-  return Promise.all(workers.map((w) => w.done));
-}
 
 async function entriesOf(path: string): Promise<LegacyEntry[]> {
   const out: LegacyEntry[] = [];

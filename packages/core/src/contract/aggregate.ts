@@ -65,24 +65,6 @@ export function addFinished(totals: SkillTotals, inv: FinishedInvocation): Skill
   return totals;
 }
 
-/** Adds `more` into `totals` (in place): what a batch adds to what is stored. */
-export function mergeTotals(totals: SkillTotals, more: SkillTotals): SkillTotals {
-  totals.totalInvocations += more.totalInvocations;
-  totals.completedInvocations += more.completedInvocations;
-  totals.abandonedInvocations += more.abandonedInvocations;
-  totals.totalDurationSeconds += more.totalDurationSeconds;
-  for (const [k, n] of Object.entries(more.workflowPaths)) increment(totals.workflowPaths, k, n);
-  for (const [k, n] of Object.entries(more.commonErrors)) increment(totals.commonErrors, k, n);
-  for (const [k, n] of Object.entries(more.followUpActions)) increment(totals.followUpActions, k, n);
-  if (more.firstInvoked !== null && (totals.firstInvoked === null || more.firstInvoked < totals.firstInvoked)) {
-    totals.firstInvoked = more.firstInvoked;
-  }
-  if (more.lastInvoked !== null && (totals.lastInvoked === null || more.lastInvoked > totals.lastInvoked)) {
-    totals.lastInvoked = more.lastInvoked;
-  }
-  return totals;
-}
-
 export function completionRate(completed: number, total: number): number {
   return total === 0 ? 0 : (completed / total) * 100;
 }

@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { InvalidInputError } from './errors.js';
 import { nowTimestamp } from './time.js';
 import type { Invocation, MetricsSummary, SkillMetrics } from './types.js';
 
@@ -68,7 +69,11 @@ export async function writeLegacyExport(
   path: string,
   parts: { summary: MetricsSummary; skills: Iterable<SkillMetrics>; invocations: AsyncIterable<Invocation> },
 ): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
+  const unwritable = (error: unknown) =>
+    new InvalidInputError('path', `cannot be written (${(error as Error).message}): ${JSON.stringify(path)}`);
+  await mkdir(dirname(path), { recursive: true }).catch((error: unknown) => {
+    throw unwritable(error);
+  });
   const temporary = `${path}.tmp-${process.pid}-${Date.now()}`;
   const out = createWriteStream(temporary, { encoding: 'utf8' });
   const write = async (text: string) => {
@@ -99,6 +104,8 @@ export async function writeLegacyExport(
   } catch (error) {
     out.destroy();
     await rm(temporary, { force: true });
-    throw error;
+    throw error instanceof Error && 'code' in error && typeof error.code === 'string' && error.code.startsWith('E')
+      ? unwritable(error)
+      : error;
   }
 }

@@ -144,7 +144,11 @@ function zonedToUtc(localMs: number, timeZone: string): number {
   return localMs - before;
 }
 
-function zoneOffsetMs(utcMs: number, timeZone: string): number {
+/**
+ * The wall clock in `timeZone` at `utcMs`: `[year, month (1–12), day, hour, minute, second]`.
+ * Throws `InvalidInputError` for a zone this runtime does not know.
+ */
+export function wallClock(utcMs: number, timeZone: string): [number, number, number, number, number, number] {
   let fmt = zoneFormatters.get(timeZone);
   if (!fmt) {
     try {
@@ -165,6 +169,10 @@ function zoneOffsetMs(utcMs: number, timeZone: string): number {
   }
   const p: Record<string, number> = {};
   for (const part of fmt.formatToParts(new Date(utcMs))) p[part.type] = Number(part.value);
-  const asUtc = Date.UTC(p.year ?? 0, (p.month ?? 1) - 1, p.day ?? 1, p.hour ?? 0, p.minute ?? 0, p.second ?? 0);
-  return asUtc - Math.floor(utcMs / 1000) * 1000;
+  return [p.year ?? 0, p.month ?? 1, p.day ?? 1, p.hour ?? 0, p.minute ?? 0, p.second ?? 0];
+}
+
+function zoneOffsetMs(utcMs: number, timeZone: string): number {
+  const [y, mo, d, h, mi, sec] = wallClock(utcMs, timeZone);
+  return Date.UTC(y, mo - 1, d, h, mi, sec) - Math.floor(utcMs / 1000) * 1000;
 }

@@ -159,6 +159,23 @@ function checkInvocation(value: unknown): Invocation {
   };
 }
 
+/**
+ * Checks a batch for `recordInvocations`: every invocation checked (errors name `invocations[i]`),
+ * and whether each gave its own `completedAt`.
+ */
+export function checkInvocationBatch(invocations: unknown): { batch: Invocation[]; explicitCompletedAt: boolean[] } {
+  if (invocations === null || typeof (invocations as Iterable<unknown>)?.[Symbol.iterator] !== 'function') {
+    throw new InvalidInputError('invocations', 'must be an iterable of invocations');
+  }
+  const batch: Invocation[] = [];
+  const explicitCompletedAt: boolean[] = [];
+  for (const item of invocations as Iterable<InvocationInput>) {
+    batch.push(checkInvocationInput(item, batch.length));
+    explicitCompletedAt.push(hasCompletedAt(item));
+  }
+  return { batch, explicitCompletedAt };
+}
+
 /** A JSON text with object keys sorted, so equal values give equal text. */
 export function stableJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>

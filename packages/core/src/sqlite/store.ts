@@ -50,6 +50,7 @@ import type {
 } from '../contract/types.js';
 import {
   checkCompleteOptions,
+  checkInvocationBatch,
   checkInvocationInput,
   checkSkillName,
   checkTrackOptions,
@@ -274,15 +275,7 @@ export class SqliteStore implements AnalyticsStore {
 
   async recordInvocations(invocations: Iterable<InvocationInput>): Promise<RecordBatchResult> {
     this.#ensureOpen();
-    if (invocations === null || typeof (invocations as Iterable<unknown>)?.[Symbol.iterator] !== 'function') {
-      throw new InvalidInputError('invocations', 'must be an iterable of invocations');
-    }
-    const batch: Invocation[] = [];
-    const explicit: boolean[] = [];
-    for (const item of invocations) {
-      batch.push(checkInvocationInput(item, batch.length));
-      explicit.push(hasCompletedAt(item));
-    }
+    const { batch, explicitCompletedAt: explicit } = checkInvocationBatch(invocations);
     const { inserted, completed, unchanged } = this.#recordTx.immediate(batch, explicit);
     return { inserted, completed, unchanged };
   }

@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../contract/errors.js';
 import type { AnalyticsStore, InvocationInput } from '../contract/types.js';
@@ -387,6 +387,10 @@ export function describeAnalyticsContract(name: string, subject: AnalyticsSubjec
         });
         expect(typeof data.exported_at).toBe('string');
         await expect(store.exportMetrics('')).rejects.toBeInstanceOf(InvalidInputError);
+        // A path that cannot be a file: typed error, and no temporary file left behind.
+        const blocked = join(dirname(file), 'export.json', 'inside.json');
+        await expect(store.exportMetrics(blocked)).rejects.toThrow(/path cannot be written/);
+        expect(readdirSync(dirname(file))).toEqual(['export.json']);
       });
     });
   });

@@ -6,20 +6,13 @@
  *   forever <db> <log>        track + complete until killed; append each id to <log> once complete() resolved
  */
 import { appendFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { openStore } from '@skill-metrics/core';
+import { waitForGo } from '@skill-metrics/core/testing/process';
 
 const [command, db, ...rest] = process.argv.slice(2);
 if (!command || !db) throw new Error('usage: writer <open|track|forever> <db> …');
 
-await new Promise<void>((resolve) => {
-  const lines = createInterface({ input: process.stdin });
-  lines.once('line', () => {
-    lines.close();
-    resolve();
-  });
-  process.stdout.write('ready\n');
-});
+await waitForGo();
 
 if (command === 'open') {
   const store = await openStore({ path: db, busyTimeoutMs: 30_000 });

@@ -5,20 +5,13 @@
  *   forever <file> <log>          track + complete until killed; append each id to <log> once complete() resolved
  */
 import { appendFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { waitForGo } from '@skill-metrics/core/testing/process';
 import { openLegacyStore } from '@skill-metrics/json-legacy';
 
 const [command, file, ...rest] = process.argv.slice(2);
 if (!command || !file) throw new Error('usage: writer <complete|forever> <file> …');
 
-await new Promise<void>((resolve) => {
-  const lines = createInterface({ input: process.stdin });
-  lines.once('line', () => {
-    lines.close();
-    resolve();
-  });
-  process.stdout.write('ready\n');
-});
+await waitForGo();
 
 if (command === 'complete') {
   const n = Number(rest[0]);
