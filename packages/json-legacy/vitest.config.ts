@@ -6,5 +6,7 @@ export default defineProject({
   test: {
     name: 'json-legacy',
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    // The suites write real files with an fsync per write; a loaded machine makes fsync slow.
+    testTimeout: 30_000,
   },
 });

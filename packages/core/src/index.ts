@@ -1,8 +1,9 @@
 /**
- * `@skill-metrics/core`: skill usage metrics on SQLite. `openStore()` gives a `SkillMetricsStore`;
- * the contract, errors and pure helpers are re-exported from `./contract`.
+ * `@skill-metrics/core`: skill usage metrics on SQLite. `openStore()` gives an `AnalyticsStore`;
+ * the contract and the engine every store shares are re-exported from `./contract` and `./engine`.
  */
 export * from './contract/index.js';
+export * from './engine/index.js';
 export { getStore, type OpenStoreOptions, openStore, trackSkill } from './open.js';
 export * as sqliteSchema from './schema/sqlite.js';
 export {

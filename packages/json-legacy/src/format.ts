@@ -1,14 +1,7 @@
-import {
-  formatEpochMs,
-  InvalidInputError,
-  type Invocation,
-  increment,
-  type LegacyIdentity,
-  legacyInvocationId,
-  timestampToEpochMs,
-  toCanonicalTimestamp,
-  wallClock,
-} from '@skill-metrics/core/contract';
+import { formatEpochMs, type Invocation, timestampToEpochMs, toCanonicalTimestamp } from '@skill-metrics/core/contract';
+import { increment } from '@skill-metrics/core/engine';
+import { type LegacyIdentity, legacyInvocationId } from './ids.js';
+import { toLegacyTimestamp } from './legacy-time.js';
 import { cloneJson, defineKey, markFloat } from './pyjson.js';
 
 /**
@@ -82,167 +75,6 @@ export function isKnownSkillKey(key: string): boolean {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Time
-
-const pad = (n: number, width = 2) => String(n).padStart(width, '0');
-
-/** Checks that `timeZone` is an IANA zone this runtime knows. */
-export function checkTimeZone(timeZone: unknown): string {
-  if (typeof timeZone !== 'string' || timeZone.length === 0) {
-    throw new InvalidInputError('timeZone', `must be an IANA time zone name, got ${JSON.stringify(timeZone)}`);
-  }
-  wallClock(0, timeZone);
-  return timeZone;
-}
-
-/**
- * A canonical UTC timestamp as the old tracker wrote times: `datetime.now().isoformat()`, naive local
- * time in `timeZone`, with the fraction left out when the microseconds are zero. A local time that
- * does not name one instant (the repeated hour when clocks go back) is written with its UTC offset
- * instead (`2026-11-01T01:30:00-04:00`), which Python's `fromisoformat` reads too.
- */
-export function toLegacyTimestamp(canonical: string, timeZone: string): string {
-  const micros = canonical.slice(20, 26);
-  const epochSeconds = Math.floor(timestampToEpochMs(`${canonical.slice(0, 19)}.000000Z`) / 1000);
-  const [y, mo, d, h, mi, s] = wallClock(epochSeconds * 1000, timeZone);
-  const wall = `${pad(y, 4)}-${pad(mo)}-${pad(d)}T${pad(h)}:${pad(mi)}:${pad(s)}`;
-  const fraction = micros === '000000' ? '' : `.${micros}`;
-  const naive = `${wall}${fraction}`;
-  if (toCanonicalTimestamp(naive, { naiveTimeZone: timeZone }) === canonical) return naive;
-  const offsetMin = Math.round((Date.UTC(y, mo - 1, d, h, mi, s) / 1000 - epochSeconds) / 60);
-  const sign = offsetMin < 0 ? '-' : '+';
-  const abs = Math.abs(offsetMin);
-  return `${naive}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
-}
-
-const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-
-function digit(s: string, i: number): number {
-  const c = s.charCodeAt(i) - 48;
-  return c >= 0 && c <= 9 ? c : Number.NaN;
-}
-
-/** Epoch ms of the date and hour at the start of `text` read as UTC, or -1 when they are not valid. */
-function localHourMs(text: string): number {
-  if (text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || text.charCodeAt(10) !== 84) return -1;
-  const y = digit(text, 0) * 1000 + digit(text, 1) * 100 + digit(text, 2) * 10 + digit(text, 3);
-  const mo = digit(text, 5) * 10 + digit(text, 6);
-  const d = digit(text, 8) * 10 + digit(text, 9);
-  const h = digit(text, 11) * 10 + digit(text, 12);
-  // Date.UTC reads years 0–99 as 1900–1999; those (and any NaN) go the slow way.
-  if (!(y >= 100 && mo >= 1 && mo <= 12 && d >= 1 && h <= 23)) return -1;
-  const leap = mo === 2 && y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
-  if (d > (DAYS_IN_MONTH[mo - 1] as number) + (leap ? 1 : 0)) return -1;
-  return Date.UTC(y, mo - 1, d, h);
-}
-
-/**
- * Reads legacy times into epoch microseconds, fast, for sorting and comparing a million of them.
- * Gives exactly what `toCanonicalTimestamp(text, { naiveTimeZone })` gives (the common forms are
- * parsed here, the rest handed to it), or NaN for what it rejects.
- */
-export class LegacyTimeReader {
-  readonly timeZone: string;
-  /** Zone offset by local hour (`localHourMs`), as toCanonicalTimestamp caches it. */
-  readonly #offsets = new Map<number, number>();
-  /** `YYYY-MM-DDTHH` → epoch ms of that hour read as UTC, or -1 when it is not a valid date and hour. */
-  readonly #hours = new Map<string, number>();
-
-  constructor(timeZone: string) {
-    this.timeZone = timeZone;
-  }
-
-  /** Epoch microseconds of a legacy time, or NaN when it is not one. */
-  epochMicros(text: string): number {
-    const n = text.length;
-    if (n < 19 || text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58) return this.#slow(text);
-    // The date and hour (`2026-03-01T12`) repeat for thousands of invocations: parse and check them once.
-    const prefix = text.slice(0, 13);
-    let hour = this.#hours.get(prefix);
-    if (hour === undefined) {
-      hour = localHourMs(text);
-      this.#hours.set(prefix, hour);
-    }
-    const mi = digit(text, 14) * 10 + digit(text, 15);
-    const s = digit(text, 17) * 10 + digit(text, 18);
-    // NaN (a non-digit) fails every comparison and goes the slow way.
-    if (!(hour >= 0 && mi <= 59 && s <= 59)) return this.#slow(text);
-    let i = 19;
-    let micros = 0;
-    if (i < n && text.charCodeAt(i) === 46) {
-      let scale = 100000;
-      i++;
-      const from = i;
-      for (; i < n; i++) {
-        const c = text.charCodeAt(i) - 48;
-        if (c < 0 || c > 9) break;
-        micros += c * scale;
-        scale /= 10;
-      }
-      if (i === from || i - from > 9) return this.#slow(text);
-      micros = Math.floor(micros + 1e-6);
-    }
-    const localMs = hour + mi * 60_000 + s * 1000;
-    let utcMs: number;
-    if (i === n) {
-      let offset = this.#offsets.get(hour);
-      if (offset === undefined) {
-        const canonical = this.#canonical(text);
-        if (canonical === null) return Number.NaN;
-        offset = localMs - Date.parse(`${canonical.slice(0, 19)}Z`);
-        this.#offsets.set(hour, offset);
-      }
-      utcMs = localMs - offset;
-    } else {
-      const c = text.charCodeAt(i);
-      if ((c === 90 || c === 122) && i + 1 === n) utcMs = localMs;
-      else if ((c === 43 || c === 45) && n - i === 6 && text.charCodeAt(i + 3) === 58) {
-        const oh = digit(text, i + 1) * 10 + digit(text, i + 2);
-        const om = digit(text, i + 4) * 10 + digit(text, i + 5);
-        if (Number.isNaN(oh) || Number.isNaN(om)) return Number.NaN;
-        utcMs = localMs - (c === 45 ? -1 : 1) * (oh * 60 + om) * 60_000;
-      } else {
-        return this.#slow(text);
-      }
-    }
-    return utcMs * 1000 + micros;
-  }
-
-  /** The canonical form (`…Z`, six fractional digits), or null when `text` is not a time. */
-  canonical(text: string): string | null {
-    const micros = this.epochMicros(text);
-    return Number.isNaN(micros) ? null : formatEpochMs(micros / 1000);
-  }
-
-  #canonical(text: string): string | null {
-    try {
-      return toCanonicalTimestamp(text, { naiveTimeZone: this.timeZone });
-    } catch {
-      return null;
-    }
-  }
-
-  #slow(text: string): number {
-    const canonical = this.#canonical(text);
-    if (canonical === null) return Number.NaN;
-    const micros = Math.round(timestampToEpochMs(canonical) * 1000);
-    // toCanonicalTimestamp passes text already in canonical form through unchecked (`…T24:00:00.000000Z`).
-    return formatEpochMs(micros / 1000) === canonical ? micros : Number.NaN;
-  }
-}
-
-/** `true` when a legacy time carries a UTC offset or `Z` (later trackers wrote `+00:00`). */
-export function hasOffset(text: string): boolean {
-  return /(?:[zZ]|[+-]\d\d(?::?\d\d)?)$/.test(text.slice(19));
-}
-
-/** `true` when a legacy time has no fractional seconds (Python leaves them out when they are zero). */
-export function hasNoFraction(text: string): boolean {
-  const c = text.charCodeAt(19);
-  return c !== 46 && c !== 44;
-}
-
-// ---------------------------------------------------------------------------------------------
 // Invocations
 
 /** The id of the invocation at `ordinal`: its `invocation_id` when it has one, else the derived one. */
@@ -300,75 +132,35 @@ export function toContractInvocation(
 }
 
 /** A bad value inside an invocation: where (relative to the invocation) and what is wrong. */
-export interface ShapeProblem {
-  key: string;
-  problem: string;
-}
 
-function describeValue(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'object') return 'an object';
-  if (typeof value === 'string')
-    return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
-  return `${typeof value} ${String(value)}`;
+/** An invocation in the file's form: the old tracker's seven keys, then the context keys it has. */
+export function toRaw(inv: Omit<Invocation, 'id' | 'completedAt'>, timeZone: string): LegacyRawInvocation {
+  const raw: LegacyRawInvocation = {};
+  defineKey(raw, 'skill_name', inv.skillName);
+  raw.invoked_at = toLegacyTimestamp(inv.invokedAt, timeZone);
+  raw.workflow_path = inv.workflowPath;
+  raw.completed = inv.completed;
+  raw.duration_seconds = inv.status === 'pending' ? null : inv.durationSeconds;
+  raw.follow_up_actions = [...inv.followUpActions];
+  raw.error_type = inv.errorType;
+  if (inv.sessionId !== null) raw.session_id = inv.sessionId;
+  if (inv.projectPath !== null) raw.project_path = inv.projectPath;
+  // As JSON keeps it (what the database stores keep): no undefined, dates as text.
+  if (inv.userContext !== null) raw.user_context = JSON.parse(JSON.stringify(inv.userContext));
+  return raw;
 }
 
 /**
- * The first value of the wrong type in a raw invocation, or null. The old tracker's dataclass needs
- * `skill_name` and `invoked_at`; the rest have defaults.
+ * The `completed_at` to write for a finished invocation, or null when the file's own rule gives it:
+ * `invoked_at + duration_seconds`. An abandoned invocation without a duration needs it, or it would
+ * read back as pending.
  */
-export function invocationShapeProblem(raw: LegacyRawInvocation, times: LegacyTimeReader): ShapeProblem | null {
-  const name = raw.skill_name;
-  if (typeof name !== 'string') {
-    return {
-      key: 'skill_name',
-      problem: `must be a string, got ${name === undefined ? 'nothing' : describeValue(name)}`,
-    };
-  }
-  const at = raw.invoked_at;
-  if (typeof at !== 'string') {
-    return { key: 'invoked_at', problem: `must be a string, got ${at === undefined ? 'nothing' : describeValue(at)}` };
-  }
-  if (Number.isNaN(times.epochMicros(at))) {
-    return { key: 'invoked_at', problem: `is not an ISO-8601 time: ${JSON.stringify(at)}` };
-  }
-  const wp = raw.workflow_path;
-  if (wp != null && typeof wp !== 'string') {
-    return { key: 'workflow_path', problem: `must be a string or null, got ${describeValue(wp)}` };
-  }
-  const completed = raw.completed;
-  if (completed !== undefined && typeof completed !== 'boolean') {
-    return { key: 'completed', problem: `must be true or false, got ${describeValue(completed)}` };
-  }
-  const duration = raw.duration_seconds;
-  if (duration != null && typeof duration !== 'number') {
-    return { key: 'duration_seconds', problem: `must be a number or null, got ${describeValue(duration)}` };
-  }
-  const actions = raw.follow_up_actions;
-  if (actions != null) {
-    if (!Array.isArray(actions)) {
-      return { key: 'follow_up_actions', problem: `must be a list of strings, got ${describeValue(actions)}` };
-    }
-    for (let i = 0; i < actions.length; i++) {
-      if (typeof actions[i] !== 'string') {
-        return { key: `follow_up_actions[${i}]`, problem: `must be a string, got ${describeValue(actions[i])}` };
-      }
-    }
-  }
-  const error = raw.error_type;
-  if (error != null && typeof error !== 'string') {
-    return { key: 'error_type', problem: `must be a string or null, got ${describeValue(error)}` };
-  }
-  const id = raw.invocation_id;
-  if (id !== undefined && (typeof id !== 'string' || id.length === 0)) {
-    return { key: 'invocation_id', problem: `must be a non-empty string, got ${describeValue(id)}` };
-  }
-  const completedAt = raw.completed_at;
-  if (completedAt != null && (typeof completedAt !== 'string' || Number.isNaN(times.epochMicros(completedAt)))) {
-    return { key: 'completed_at', problem: `must be an ISO-8601 time or null, got ${describeValue(completedAt)}` };
-  }
-  return null;
+export function completedAtToWrite(inv: Invocation, given: boolean): string | null {
+  if (inv.status === 'pending' || inv.completedAt === null) return null;
+  if (!inv.completed && inv.durationSeconds === null) return inv.completedAt;
+  if (!given) return null;
+  const derived = formatEpochMs(timestampToEpochMs(inv.invokedAt) + (inv.durationSeconds ?? 0) * 1000);
+  return derived === inv.completedAt ? null : inv.completedAt;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 /**
  * `@skill-metrics/json-legacy`: the legacy `.session-buddy/skill_metrics.json` store, same file
- * format, made safe, and a streaming reader of the file for the migration. Uses only
- * `@skill-metrics/core/contract` (no database driver).
+ * format, made safe, and a streaming reader of the file for the migration. Uses only the
+ * driver-free parts of core (`@skill-metrics/core/contract` and `/engine`): no database driver.
  */
 export * from './errors.js';
 export {
@@ -12,8 +12,9 @@ export {
   type LegacyRawSkill,
   ROOT_KEYS,
   SKILL_KEYS,
-  toLegacyTimestamp,
 } from './format.js';
+export { type LegacyIdentity, legacyInvocationId } from './ids.js';
+export { toLegacyTimestamp } from './legacy-time.js';
 export type { LegacyQuirk, LegacyQuirkKind } from './quirks.js';
 export {
   type LegacyEntry,
@@ -21,11 +22,6 @@ export {
   type LegacyFileSummary,
   type ReadLegacyFileOptions,
   readLegacyFile,
-} from './reader.js';
-export {
-  DEFAULT_LEGACY_PATH,
-  LegacyJsonStore,
-  type LegacyStoreOptions,
-  type LegacyStoreStats,
-  openLegacyStore,
-} from './store.js';
+} from './reader/index.js';
+export type { LegacyStoreStats } from './store/loaded-file.js';
+export { DEFAULT_LEGACY_PATH, LegacyJsonStore, type LegacyStoreOptions, openLegacyStore } from './store/store.js';

@@ -8,11 +8,13 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /**
  * A consumer who installs only this package must not need a native build: it uses the driver-free
- * `@skill-metrics/core/contract`, never core's root entry (which opens SQLite) nor better-sqlite3.
+ * `@skill-metrics/core/contract` and `/engine`, never core's root entry (which opens SQLite) nor better-sqlite3.
  */
 describe('what @skill-metrics/json-legacy loads', () => {
-  it('imports only node built-ins, its own modules, @skill-metrics/core/contract and proper-lockfile', () => {
-    const sources = readdirSync(SRC).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'));
+  it('imports only node built-ins, its own modules, the driver-free parts of core and proper-lockfile', () => {
+    const sources = (readdirSync(SRC, { recursive: true }) as string[]).filter(
+      (f) => f.endsWith('.ts') && !f.endsWith('.test.ts'),
+    );
     const specifiers = new Set<string>();
     for (const file of sources) {
       const text = readFileSync(`${SRC}${file}`, 'utf8');
@@ -20,8 +22,8 @@ describe('what @skill-metrics/json-legacy loads', () => {
         specifiers.add(m[1] as string);
       for (const m of text.matchAll(/import\(\s*'([^']+)'\s*\)/g)) specifiers.add(m[1] as string);
     }
-    const outside = [...specifiers].filter((s) => !s.startsWith('./') && !s.startsWith('node:')).sort();
-    expect(outside).toEqual(['@skill-metrics/core/contract', 'proper-lockfile']);
+    const outside = [...specifiers].filter((s) => !s.startsWith('.') && !s.startsWith('node:')).sort();
+    expect(outside).toEqual(['@skill-metrics/core/contract', '@skill-metrics/core/engine', 'proper-lockfile']);
     const pkg = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8'));
     expect(Object.keys(pkg.dependencies).sort()).toEqual(['@skill-metrics/core', 'proper-lockfile']);
     expect(pkg.peerDependencies).toBeUndefined();

@@ -3,8 +3,8 @@ import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { formatEpochMs, type InvocationInput, legacyInvocationId } from '@skill-metrics/core/contract';
-import { openLegacyStore, readLegacyFile, toLegacyTimestamp } from '@skill-metrics/json-legacy';
+import { formatEpochMs, type InvocationInput } from '@skill-metrics/core/contract';
+import { legacyInvocationId, openLegacyStore, readLegacyFile, toLegacyTimestamp } from '@skill-metrics/json-legacy';
 import { describe, expect, it } from 'vitest';
 
 /**

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { legacyInvocationId, toCanonicalTimestamp } from '@skill-metrics/core/contract';
-import { type LegacyEntry, type LegacyQuirk, readLegacyFile } from '@skill-metrics/json-legacy';
+import { toCanonicalTimestamp } from '@skill-metrics/core/contract';
+import { type LegacyEntry, type LegacyQuirk, legacyInvocationId, readLegacyFile } from '@skill-metrics/json-legacy';
 import { describe, expect, it } from 'vitest';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));

@@ -11,12 +11,13 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Invocation, legacyInvocationId, systemTimeZone, uuidv7 } from '@skill-metrics/core/contract';
+import { type Invocation, systemTimeZone, uuidv7 } from '@skill-metrics/core/contract';
 import {
   LegacyFileError,
   LegacyJsonStore,
   LegacyLockError,
   LegacyWriteError,
+  legacyInvocationId,
   openLegacyStore,
 } from '@skill-metrics/json-legacy';
 import { lock } from 'proper-lockfile';

@@ -42,7 +42,7 @@ describe('a legacy file that cannot be read', () => {
       readFileSync(join(FIXTURES, 'not-an-object.json')),
       { line: 1, column: 1, offset: 0 },
       null,
-      /must be an object, got a list/,
+      /must be an object, got an array/,
     ],
     [
       'wrong-type.json',
@@ -114,7 +114,7 @@ describe('a legacy file that cannot be read', () => {
       '{"invocations": [], "skills": []}',
       { line: 1, column: 31, offset: 30 },
       'skills',
-      /must be an object, got a list/,
+      /must be an object, got an array/,
     ],
     [
       'invocations twice',

@@ -80,6 +80,7 @@ export class MigrationError extends SkillMetricsError {
 
 /** A short description of a value for error messages. */
 export function describe(value: unknown): string {
+  if (value === undefined) return 'nothing';
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'string')

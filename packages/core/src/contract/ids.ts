@@ -1,4 +1,4 @@
-import { hash, randomFillSync } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 const pool = new Uint8Array(16 * 256);
@@ -39,7 +39,7 @@ export function uuidv7(now: number = Date.now()): string {
 }
 
 /** Puts Unix milliseconds in the first 48 bits, big-endian, as UUIDv7 does. */
-function writeMillis(b: Uint8Array, ms: number): void {
+export function writeMillis(b: Uint8Array, ms: number): void {
   b[0] = Math.floor(ms / 2 ** 40) & 0xff;
   b[1] = Math.floor(ms / 2 ** 32) & 0xff;
   b[2] = (ms >>> 24) & 0xff;
@@ -51,36 +51,4 @@ function writeMillis(b: Uint8Array, ms: number): void {
 export function formatUuid(b: Uint8Array): string {
   const h = (i: number) => HEX[b[i] ?? 0];
   return `${h(0)}${h(1)}${h(2)}${h(3)}-${h(4)}${h(5)}-${h(6)}${h(7)}-${h(8)}${h(9)}-${h(10)}${h(11)}${h(12)}${h(13)}${h(14)}${h(15)}`;
-}
-
-/** The date and time of day of an ISO-8601 text, to the millisecond, without its offset. */
-const WALL_CLOCK = /^(\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:\.\d{1,3})?)?)/;
-
-/** The fields of a legacy file's invocation that never change once it is written. */
-export interface LegacyIdentity {
-  skill_name: unknown;
-  invoked_at: unknown;
-  workflow_path: unknown;
-}
-
-/**
- * The id of the invocation at `ordinal` (0-based) in a legacy JSON file, which has no ids of its own.
- * Derived from what never changes once written — the skill, the raw `invoked_at` text, the workflow
- * path, and the position — so every reader, and every import of the same file, agrees on it. Shaped as
- * a UUIDv8 whose first 48 bits are the `invoked_at` wall-clock time read as if it were UTC, so ids sort
- * near time order whatever zone the file was written in, and inserts keep index locality.
- */
-export function legacyInvocationId(inv: LegacyIdentity, ordinal: number): string {
-  const digest = hash(
-    'sha256',
-    JSON.stringify([ordinal, inv.skill_name, inv.invoked_at, inv.workflow_path ?? null]),
-    'buffer',
-  );
-  const b = new Uint8Array(digest.buffer, digest.byteOffset, 16);
-  const clock = typeof inv.invoked_at === 'string' ? WALL_CLOCK.exec(inv.invoked_at) : null;
-  const wall = clock ? Date.parse(`${clock[1]}Z`) : Number.NaN;
-  if (Number.isFinite(wall) && wall >= 0) writeMillis(b, wall);
-  b[6] = 0x80 | ((b[6] ?? 0) & 0x0f);
-  b[8] = 0x80 | ((b[8] ?? 0) & 0x3f);
-  return formatUuid(b);
 }

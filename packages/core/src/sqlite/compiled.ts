@@ -63,12 +63,12 @@ function bind(binders: Binder[], values: object): unknown[] {
  * Prepares a Drizzle-built read whose rows come back as arrays, in the order of its selected fields,
  * for the caller to map; placeholders are bound as in `compileWrite`.
  */
-export function compileRowsRead(
+export function compileRowsRead<Row extends readonly unknown[] = unknown[]>(
   client: Database.Database,
   query: { toSQL(): { sql: string; params: unknown[] } },
-): (values?: object) => unknown[][] {
+): (values?: object) => Row[] {
   const { sql, params } = query.toSQL();
   const binders = params.map(binderFor);
   const statement = client.prepare(sql).raw(true);
-  return (values = {}) => statement.all(bind(binders, values)) as unknown[][];
+  return (values = {}) => statement.all(bind(binders, values)) as Row[];
 }

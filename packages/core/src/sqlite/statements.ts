@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { and, asc, desc, eq, gte, isNotNull, isNull, lt, ne, type SQL, sql } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import type { BucketRow } from '../engine/timeline.js';
 import {
   skillInvocation as inv,
   projectSkill,
@@ -272,7 +273,7 @@ export function prepareStatements(db: Db, client: Database.Database) {
 
     timeline: { hour: timelineStatements(db, client, tl), day: timelineStatements(db, client, tlDay) },
     /** Every skill's row for one hour: how the hour's total (skill '') is summed. */
-    hourOfEverySkill: compileRowsRead(
+    hourOfEverySkill: compileRowsRead<BucketRow>(
       client,
       db
         .select({
@@ -285,7 +286,7 @@ export function prepareStatements(db: Db, client: Database.Database) {
         })
         .from(tl)
         .where(and(eq(tl.bucketStart, p('bucketStart')), ne(tl.skillName, ALL_SKILLS))),
-    ) as (key: { bucketStart: string }) => TimelineRow[],
+    ) as (key: { bucketStart: string }) => BucketRow[],
     /** A skill's finished invocations in [since, until): how an hour's timeline row is (re)built. */
     finishedBetween: compileRowsRead(
       client,
@@ -330,9 +331,6 @@ export function prepareStatements(db: Db, client: Database.Database) {
 
 export type Statements = ReturnType<typeof prepareStatements>;
 
-/** A timeline row as read: bucket start, invocations, completed, abandoned, total duration, sketch. */
-export type TimelineRow = [string, number, number, number, number, Buffer | null];
-
 /** Reading and writing one timeline table (hours or days); both have the same columns. */
 function timelineStatements(db: Db, client: Database.Database, t: typeof tl | typeof tlDay) {
   const columns = {
@@ -372,13 +370,13 @@ function timelineStatements(db: Db, client: Database.Database, t: typeof tl | ty
           },
         }),
     ),
-    ofSkill: compileRowsRead(
+    ofSkill: compileRowsRead<BucketRow>(
       client,
       db
         .select(columns)
         .from(t)
         .where(and(eq(t.skillName, p('skillName')), range))
         .orderBy(asc(t.bucketStart)),
-    ) as (bounds: { skillName: string; since: string; until: string }) => TimelineRow[],
+    ) as (bounds: { skillName: string; since: string; until: string }) => BucketRow[],
   };
 }

@@ -1,4 +1,4 @@
-import type { SkillMetricsStore, TrackOptions } from './types.js';
+import type { SkillMetricsStore, TrackOptions } from '../contract/types.js';
 
 /**
  * `store.track()` for any store: runs `fn` as one invocation. A resolved `fn` completes it; a

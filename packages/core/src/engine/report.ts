@@ -1,4 +1,4 @@
-import type { MetricsSummary, SkillMetrics } from './types.js';
+import type { MetricsSummary, SkillMetrics } from '../contract/types.js';
 
 const RULE = '='.repeat(60);
 

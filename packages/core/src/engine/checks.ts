@@ -1,6 +1,7 @@
-import { describe, InvalidInputError } from './errors.js';
-import { formatEpochMs, timestampToEpochMs, toCanonicalTimestamp } from './time.js';
-import type { Invocation, InvocationInput, TrackOptions } from './types.js';
+import { describe, InvalidInputError } from '../contract/errors.js';
+import { formatEpochMs, timestampToEpochMs, toCanonicalTimestamp } from '../contract/time.js';
+import type { TrackOptions } from '../contract/types.js';
+import type { CheckedInvocation } from './record.js';
 
 /**
  * Input checks shared by every store, so that they all reject the same things with the same
@@ -105,7 +106,7 @@ export function checkDuration(value: unknown, field = 'durationSeconds'): number
  * given `invokedAt + durationSeconds`. Errors name the field under `label` (`invocations[3]`, given
  * as the index in a batch).
  */
-export function checkInvocationInput(value: unknown, label: string | number = 'invocation'): Invocation {
+export function checkInvocationInput(value: unknown, label: string | number = 'invocation'): CheckedInvocation {
   try {
     return checkInvocation(value);
   } catch (error) {
@@ -115,7 +116,7 @@ export function checkInvocationInput(value: unknown, label: string | number = 'i
   }
 }
 
-function checkInvocation(value: unknown): Invocation {
+function checkInvocation(value: unknown): CheckedInvocation {
   const o = optionsObject(value, '');
   if (typeof o.id !== 'string' || o.id.length === 0) {
     throw new InvalidInputError('id', `must be a non-empty string, got ${describe(o.id)}`);
@@ -126,10 +127,8 @@ function checkInvocation(value: unknown): Invocation {
     throw new InvalidInputError('completed', `must be a boolean, got ${describe(o.completed)}`);
   }
   const durationSeconds = checkDuration(o.durationSeconds);
-  let completedAt =
-    o.completedAt === undefined || o.completedAt === null
-      ? null
-      : toCanonicalTimestamp(o.completedAt, { field: 'completedAt' });
+  const completedAtGiven = o.completedAt !== undefined && o.completedAt !== null;
+  let completedAt = completedAtGiven ? toCanonicalTimestamp(o.completedAt, { field: 'completedAt' }) : null;
   const pending = !o.completed && durationSeconds === null && completedAt === null;
   if (!pending && completedAt === null) {
     completedAt = formatEpochMs(timestampToEpochMs(invokedAt) + (durationSeconds ?? 0) * 1000);
@@ -156,64 +155,16 @@ function checkInvocation(value: unknown): Invocation {
     sessionId: optionalText(o.sessionId, 'sessionId'),
     projectPath: optionalText(o.projectPath, 'projectPath'),
     userContext: optionalObject(o.userContext, 'userContext'),
+    completedAtGiven,
   };
 }
 
-/**
- * Checks a batch for `recordInvocations`: every invocation checked (errors name `invocations[i]`),
- * and whether each gave its own `completedAt`.
- */
-export function checkInvocationBatch(invocations: unknown): { batch: Invocation[]; explicitCompletedAt: boolean[] } {
+/** Checks a batch for `recordInvocations`: every invocation checked, errors naming `invocations[i]`. */
+export function checkInvocationBatch(invocations: unknown): CheckedInvocation[] {
   if (invocations === null || typeof (invocations as Iterable<unknown>)?.[Symbol.iterator] !== 'function') {
     throw new InvalidInputError('invocations', 'must be an iterable of invocations');
   }
-  const batch: Invocation[] = [];
-  const explicitCompletedAt: boolean[] = [];
-  for (const item of invocations as Iterable<InvocationInput>) {
-    batch.push(checkInvocationInput(item, batch.length));
-    explicitCompletedAt.push(hasCompletedAt(item));
-  }
-  return { batch, explicitCompletedAt };
-}
-
-/** A JSON text with object keys sorted, so equal values give equal text. */
-export function stableJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(
-          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
-        )
-      : v,
-  );
-}
-
-/**
- * The fields in which a stored invocation differs from one being recorded with the same id.
- * A pending stored invocation may be finished by the new one; a finished one may be recorded
- * again as pending (an earlier state of the same invocation).
- */
-export function conflictingFields(stored: Invocation, incoming: Invocation, incomingHasCompletedAt: boolean): string[] {
-  const fields: string[] = [];
-  const same = <K extends keyof Invocation>(k: K) => {
-    if (stored[k] !== incoming[k]) fields.push(k);
-  };
-  same('skillName');
-  same('invokedAt');
-  same('workflowPath');
-  same('sessionId');
-  same('projectPath');
-  if (stableJson(stored.userContext) !== stableJson(incoming.userContext)) fields.push('userContext');
-  if (stored.status !== 'pending' && incoming.status !== 'pending') {
-    same('completed');
-    same('durationSeconds');
-    same('errorType');
-    if (stableJson(stored.followUpActions) !== stableJson(incoming.followUpActions)) fields.push('followUpActions');
-    if (incomingHasCompletedAt) same('completedAt');
-  }
-  return fields;
-}
-
-/** `true` when `value` has a non-null `completedAt`, before checking. */
-export function hasCompletedAt(value: InvocationInput): boolean {
-  return value.completedAt !== undefined && value.completedAt !== null;
+  const batch: CheckedInvocation[] = [];
+  for (const item of invocations as Iterable<unknown>) batch.push(checkInvocationInput(item, batch.length));
+  return batch;
 }

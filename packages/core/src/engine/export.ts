@@ -2,9 +2,9 @@ import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { InvalidInputError } from './errors.js';
-import { nowTimestamp } from './time.js';
-import type { Invocation, MetricsSummary, SkillMetrics } from './types.js';
+import { InvalidInputError } from '../contract/errors.js';
+import { nowTimestamp } from '../contract/time.js';
+import type { Invocation, MetricsSummary, SkillMetrics } from '../contract/types.js';
 
 /**
  * The legacy tracker's `export_metrics` JSON: `{ summary, skills, invocations, exported_at }` with its

@@ -1,0 +1,65 @@
+import type {
+  Invocation,
+  RecordResult,
+  SkillMetrics,
+  TimelineBucket,
+  TrackOptions,
+  WorkflowPathMatch,
+} from '../contract/types.js';
+import type { InvocationFilter } from './query.js';
+import type { CheckedInvocation } from './record.js';
+import type { TimelineRange } from './timeline.js';
+import type { ContextKind, ContextSkillTotals, SummaryInput } from './totals.js';
+
+/**
+ * The seam between the engine and a storage: the few operations a store is made of. The engine
+ * (`EngineStore`) checks every input, makes the handle and times it, and shapes every answer; a
+ * backend only stores and fetches. Each write is atomic: it happens whole, or not at all and
+ * rejects. Arguments arrive checked and canonical.
+ */
+export interface StoreBackend {
+  /** Stores a new pending invocation and returns its id (a backend may derive its own). */
+  insertPending(invocation: NewInvocation): Promise<string>;
+  /**
+   * Finishes the pending invocation `id` and adds it to every figure. Rejects with
+   * `UnknownInvocationError`, or `InvocationAlreadyCompletedError` when it is finished already.
+   */
+  finish(id: string, outcome: Outcome): Promise<void>;
+  /** Imports a batch whole through `recordEach`, or nothing of it. */
+  record(batch: readonly CheckedInvocation[]): Promise<RecordResult[]>;
+
+  skillMetrics(skillName: string): Promise<SkillMetrics | null>;
+  /** Every skill's metrics in `byUsage` order. */
+  allMetrics(): Promise<SkillMetrics[]>;
+  /** Every skill's usage in `byUsage` order. */
+  usage(): Promise<SummaryInput[]>;
+  /** The invocations that pass `filter`, in `byStartThenId` order, fetched `pageSize` at a time. */
+  list(filter: InvocationFilter, pageSize: number): AsyncIterable<Invocation>;
+
+  durationPercentiles(skillName: string, qs: readonly number[], exact: boolean): Promise<Array<number | null>>;
+  /** Every bucket of `range`, for one skill or (null) all of them. */
+  timeline(skillName: string | null, range: TimelineRange): Promise<TimelineBucket[]>;
+  /** The (skill, path) pairs where every word is the start of a word of the path, best `limit` by `byMatchRank`. */
+  searchPaths(words: readonly string[], limit: number): Promise<WorkflowPathMatch[]>;
+  /** The skills' totals in one session or project. */
+  contextTotals(kind: ContextKind, key: string): Promise<ContextSkillTotals[]>;
+
+  close(): Promise<void>;
+}
+
+/** A new invocation, as `trackInvocation` starts it. */
+export interface NewInvocation extends Required<{ [K in keyof TrackOptions]: NonNullable<TrackOptions[K]> | null }> {
+  skillName: string;
+  /** Canonical. */
+  invokedAt: string;
+}
+
+/** How a live invocation ended, as its handle measured it. */
+export interface Outcome {
+  completed: boolean;
+  /** Canonical. */
+  completedAt: string;
+  durationSeconds: number;
+  errorType: string | null;
+  followUpActions: string[];
+}
