@@ -28,7 +28,7 @@ function rawConnection(path) {
 }
 
 /** The n-th call of the track + complete workload; with `context`, each call names a session and a project. */
-function workload(i, context) {
+export function workload(i, context) {
   return {
     skill: SKILLS[i % SKILLS.length],
     path: PATHS[i % PATHS.length],
@@ -39,7 +39,7 @@ function workload(i, context) {
   };
 }
 
-function apiTracker(store) {
+export function apiTracker(store) {
   return async (op) => {
     const h = await store.trackInvocation(op.skill, {
       workflowPath: op.path,
@@ -76,7 +76,7 @@ export async function seed(store, n) {
   }
 }
 
-function finishedBatch(n, offsetMs) {
+export function finishedBatch(n, offsetMs) {
   const batch = [];
   for (let k = 0; k < n; k++) {
     batch.push({

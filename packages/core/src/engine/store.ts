@@ -74,7 +74,14 @@ export class EngineStore implements AnalyticsStore {
     checkSkillName(skillName);
     const o = checkTrackOptions(options);
     const clock = this.#clock;
-    const id = await this.#backend.insertPending({ skillName, invokedAt: formatEpochMs(clock.now()), ...o });
+    const id = await this.#backend.insertPending({
+      skillName,
+      invokedAt: formatEpochMs(clock.now()),
+      workflowPath: o.workflowPath,
+      sessionId: o.sessionId,
+      projectPath: o.projectPath,
+      userContext: o.userContext,
+    });
     const started = clock.monotonic();
     return {
       invocationId: id,
@@ -82,7 +89,13 @@ export class EngineStore implements AnalyticsStore {
         this.#ensureOpen();
         const c = checkCompleteOptions(completeOptions);
         const durationSeconds = (clock.monotonic() - started) / 1000;
-        await this.#backend.finish(id, { ...c, completedAt: formatEpochMs(clock.now()), durationSeconds });
+        await this.#backend.finish(id, {
+          completed: c.completed,
+          completedAt: formatEpochMs(clock.now()),
+          durationSeconds,
+          errorType: c.errorType,
+          followUpActions: c.followUpActions,
+        });
       },
     };
   }

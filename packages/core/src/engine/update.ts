@@ -96,14 +96,13 @@ export function planUpdate(
   const update: TotalsUpdate = {
     skills: [],
     newPaths: [],
-    sessions: [...contextTotalsOf(sessions)],
-    projects: [...contextTotalsOf(projects)],
+    sessions: sessions.size > 0 ? [...contextTotalsOf(sessions)] : [],
+    projects: projects.size > 0 ? [...contextTotalsOf(projects)] : [],
     hours: [],
     days: [],
     allSkillHours: [],
     allSkillDays: [],
   };
-  const closedHours = new Set<string>();
   for (const { totals, sketch, newPaths, openHour, hours } of entries.values()) {
     const row = toSkillMetrics(totals, toDurationPercentiles(sketch.quantiles(METRIC_PERCENTILES)));
     update.skills.push(
@@ -113,21 +112,19 @@ export function planUpdate(
     // Every hour before the open one that this update closed or reached back to.
     const openNow = bucketStartOf(totals.lastInvoked as string);
     if (openHour !== null) hours.add(openHour);
-    const days = new Set<string>();
-    for (const hour of hours) {
-      if (hour >= openNow) continue;
+    let lastDay = '';
+    for (const hour of [...hours].sort()) {
+      if (hour >= openNow) break;
       update.hours.push([totals.skillName, hour]);
-      days.add(bucketStartOf(hour, 'day'));
-      closedHours.add(hour);
+      const day = bucketStartOf(hour, 'day');
+      if (day !== lastDay) update.days.push([totals.skillName, day]);
+      lastDay = day;
     }
-    for (const day of days) update.days.push([totals.skillName, day]);
   }
-  const allDays = new Set<string>();
-  for (const hour of closedHours) {
-    update.allSkillHours.push(hour);
-    allDays.add(bucketStartOf(hour, 'day'));
+  if (update.hours.length > 0) {
+    update.allSkillHours = [...new Set(update.hours.map(([, hour]) => hour))];
+    update.allSkillDays = [...new Set(update.days.map(([, day]) => day))];
   }
-  update.allSkillDays.push(...allDays);
   return update;
 }
 

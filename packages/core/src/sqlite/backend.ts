@@ -10,6 +10,7 @@ import type { InvocationFilter } from '../engine/query.js';
 import { type CheckedInvocation, type RecordSteps, recordEach } from '../engine/record.js';
 import {
   type BucketRow,
+  type BucketTotals,
   bucketEndOf,
   bucketStartOf,
   sumFinished,
@@ -214,16 +215,18 @@ export class SqliteBackend implements StoreBackend {
     const s = this.#statements;
     for (const row of update.skills) s.upsertTotals.run(row);
     for (const [skillName, path] of update.newPaths) s.addSearchPath.run(skillName, path);
-    const put = (table: 'hour' | 'day', skillName: string, totals: ReturnType<typeof sumRows>) =>
-      s.timeline[table].put.run({ skillName, ...totals });
-    for (const [skillName, hour] of update.hours) put('hour', skillName, this.#hourTotals(skillName, hour));
-    for (const [skillName, day] of update.days) put('day', skillName, sumRows(day, this.#hoursOfDay(skillName, day)));
+    for (const [skillName, hour] of update.hours) this.#put('hour', skillName, this.#hourTotals(skillName, hour));
+    for (const [skillName, day] of update.days) this.#put('day', skillName, sumRows(day, this.#hoursOfDay(skillName, day)));
     for (const hour of update.allSkillHours) {
-      put('hour', ALL_SKILLS, sumRows(hour, s.hourOfEverySkill({ bucketStart: hour })));
+      this.#put('hour', ALL_SKILLS, sumRows(hour, s.hourOfEverySkill({ bucketStart: hour })));
     }
-    for (const day of update.allSkillDays) put('day', ALL_SKILLS, sumRows(day, this.#hoursOfDay(ALL_SKILLS, day)));
+    for (const day of update.allSkillDays) this.#put('day', ALL_SKILLS, sumRows(day, this.#hoursOfDay(ALL_SKILLS, day)));
     for (const c of update.sessions) s.upsertSession.run(c);
     for (const c of update.projects) s.upsertProject.run(c);
+  }
+
+  #put(table: 'hour' | 'day', skillName: string, totals: BucketTotals): void {
+    this.#statements.timeline[table].put.run({ skillName, ...totals });
   }
 
   /** One skill's totals for one hour, summed from its invocations. */

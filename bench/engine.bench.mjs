@@ -1,0 +1,58 @@
+// The shared engine: the store now against the store just before it (built from that commit and run
+// in the same process), for the writes it must not slow down.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openStore } from '@skill-metrics/core';
+import { importCoreAt } from './baseline.mjs';
+import { compare, report } from './harness.mjs';
+import { apiTracker, finishedBatch, workload } from './store.bench.mjs';
+
+/** The last commit before the shared engine. */
+export const BEFORE_ENGINE = '5bd8917';
+
+export async function run({ quick = false } = {}) {
+  const before = await importCoreAt(BEFORE_ENGINE);
+  if (!before) return;
+  const dir = mkdtempSync(join(tmpdir(), 'skill-metrics-engine-'));
+  const rounds = quick ? 5 : 21;
+  try {
+    for (const context of [false, true]) {
+      const old = await before.openStore({ path: join(dir, `before-${context}.db`) });
+      const now = await openStore({ path: join(dir, `now-${context}.db`) });
+      const floor = apiTracker(old);
+      const candidate = apiTracker(now);
+      const r = await compare({
+        floor: (i) => floor(workload(i, context)),
+        candidate: (i) => candidate(workload(i, context)),
+        ops: 500,
+        rounds,
+      });
+      const name = `track+complete${context ? ' (session, project)' : ''}: now vs before the engine`;
+      report(name, r, 1.03, `store at ${BEFORE_ENGINE}`);
+      await old.close();
+      await now.close();
+    }
+    const old = await before.openStore({ path: join(dir, 'before-batch.db') });
+    const now = await openStore({ path: join(dir, 'now-batch.db') });
+    const batchRounds = rounds * 3;
+    const start = Date.parse('2027-01-01T00:00:00Z');
+    // Each side imports the same batches (made before timing starts) into its own file.
+    const batches = Array.from({ length: batchRounds + 2 }, (_, k) => finishedBatch(1000, start + k * 1e7));
+    let nextOld = 0;
+    let nextNow = 0;
+    const b = await compare({
+      floor: () => old.recordInvocations(batches[nextOld++]),
+      candidate: () => now.recordInvocations(batches[nextNow++]),
+      ops: 1,
+      rounds: batchRounds,
+    });
+    report('recordInvocations ×1,000: now vs before the engine', b, 1.03, `store at ${BEFORE_ENGINE}`);
+    await old.close();
+    await now.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await run({ quick: process.argv.includes('--quick') });
