@@ -2,8 +2,9 @@
 // statements and no store around them. They keep every figure the store keeps — the skill's row with
 // its percentiles, the session and project rows, the timeline hours a write closes, the search
 // index — so that a ratio measures what the store adds, not what it maintains. The duration sketch
-// is the store's own data structure: its arithmetic is part of the work, not of the wrapper.
-import { DurationSketch, uuidv7 } from '@skill-metrics/core';
+// and core's folds (how an invocation adds to a skill's, a session's, a project's totals) are the
+// store's own arithmetic: part of the work, not of the wrapper.
+import { addFinished, addToContext, contextTotalsOf, DurationSketch, emptyTotals, uuidv7 } from '@skill-metrics/core';
 
 const hourOf = (t) => `${t.slice(0, 13)}:00:00.000000Z`;
 const nextHour = (h) => `${new Date(Date.parse(h) + 3_600_000).toISOString().slice(0, 13)}:00:00.000000Z`;
@@ -58,71 +59,40 @@ function statements(db) {
   };
 }
 
-/** Adds one finished invocation `v` to the running figures `a` of its skill (made on first use). */
+/** Adds one finished invocation `v` to the running totals of its skill (made on first use), with core's fold. */
 function fold(per, v) {
   let a = per.get(v.skillName);
   if (!a) {
-    a = {
-      t: 0,
-      c: 0,
-      d: 0,
-      p: new Map(),
-      e: new Map(),
-      f: new Map(),
-      first: v.invokedAt,
-      last: v.invokedAt,
-      hours: new Set(),
-      durations: [],
-    };
+    a = { totals: emptyTotals(v.skillName), hours: new Set(), durations: [] };
     per.set(v.skillName, a);
   }
-  const bump = (m, k) => m.set(k, (m.get(k) ?? 0) + 1);
-  a.t++;
-  if (v.completed) {
-    a.c++;
-    if (v.durationSeconds) a.d += v.durationSeconds;
-    if (v.durationSeconds !== null) a.durations.push(v.durationSeconds);
-  }
-  if (v.workflowPath !== null) bump(a.p, v.workflowPath);
-  if (v.errorType !== null) bump(a.e, v.errorType);
-  for (const x of v.followUpActions) bump(a.f, x);
-  if (v.invokedAt < a.first) a.first = v.invokedAt;
-  if (v.invokedAt > a.last) a.last = v.invokedAt;
+  addFinished(a.totals, v);
+  if (v.completed && v.durationSeconds !== null) a.durations.push(v.durationSeconds);
   a.hours.add(hourOf(v.invokedAt));
 }
 
 function addContext(map, key, v) {
-  if (key === null) return;
-  const k = `${key}\u0000${v.skillName}`;
-  const c = map.get(k) ?? { key, skill: v.skillName, n: 0, c: 0, d: 0, first: v.invokedAt, last: v.invokedAt };
-  map.set(k, c);
-  c.n++;
-  if (v.completed) {
-    c.c++;
-    if (v.durationSeconds) c.d += v.durationSeconds;
-  }
-  if (v.invokedAt < c.first) c.first = v.invokedAt;
-  if (v.invokedAt > c.last) c.last = v.invokedAt;
+  if (key !== null) addToContext(map, key, v.skillName, v);
 }
 
 /** Writes the folded figures: skill rows, search entries, session and project rows, closed hours. */
 function save(s, per, sessions, projects) {
-  for (const [skill, a] of per) {
+  for (const [skill, { totals: a, hours, durations }] of per) {
     const m = s.read.get(skill);
     const merge = (json, more) => {
       const o = json ? JSON.parse(json) : {};
-      for (const [k, n] of more) o[k] = (o[k] ?? 0) + n;
+      for (const [k, n] of Object.entries(more)) o[k] = (o[k] ?? 0) + n;
       return o;
     };
-    const paths = merge(m?.workflow_paths, a.p);
-    for (const k of a.p.keys()) if (paths[k] === a.p.get(k)) s.search.run(skill, k);
+    const paths = merge(m?.workflow_paths, a.workflowPaths);
+    for (const k of Object.keys(a.workflowPaths)) if (paths[k] === a.workflowPaths[k]) s.search.run(skill, k);
     const sketch = m?.duration_sketch ? DurationSketch.decode(m.duration_sketch) : new DurationSketch();
-    for (const d of a.durations) sketch.add(d);
+    for (const d of durations) sketch.add(d);
     const [p50, p95, p99] = sketch.quantiles([0.5, 0.95, 0.99]);
-    const t = (m?.total_invocations ?? 0) + a.t;
-    const c = (m?.completed_invocations ?? 0) + a.c;
-    const d = (m?.total_duration_seconds ?? 0) + a.d;
-    const last = m?.last_invoked && m.last_invoked > a.last ? m.last_invoked : a.last;
+    const t = (m?.total_invocations ?? 0) + a.totalInvocations;
+    const c = (m?.completed_invocations ?? 0) + a.completedInvocations;
+    const d = (m?.total_duration_seconds ?? 0) + a.totalDurationSeconds;
+    const last = m?.last_invoked && m.last_invoked > a.lastInvoked ? m.last_invoked : a.lastInvoked;
     s.upsert.run(
       skill,
       t,
@@ -130,9 +100,9 @@ function save(s, per, sessions, projects) {
       t - c,
       d,
       JSON.stringify(paths),
-      JSON.stringify(merge(m?.common_errors, a.e)),
-      JSON.stringify(merge(m?.follow_up_actions, a.f)),
-      m?.first_invoked && m.first_invoked < a.first ? m.first_invoked : a.first,
+      JSON.stringify(merge(m?.common_errors, a.commonErrors)),
+      JSON.stringify(merge(m?.follow_up_actions, a.followUpActions)),
+      m?.first_invoked && m.first_invoked < a.firstInvoked ? m.first_invoked : a.firstInvoked,
       last,
       (c / t) * 100,
       c ? d / c : 0,
@@ -143,8 +113,8 @@ function save(s, per, sessions, projects) {
       sketch.count ? sketch.encode() : null,
     );
     // Hours before the skill's open hour are summed into skill_timeline.
-    if (m?.last_invoked) a.hours.add(hourOf(m.last_invoked));
-    for (const h of a.hours) {
+    if (m?.last_invoked) hours.add(hourOf(m.last_invoked));
+    for (const h of hours) {
       if (h >= hourOf(last)) continue;
       const hs = new DurationSketch();
       let n = 0;
@@ -162,9 +132,20 @@ function save(s, per, sessions, projects) {
       s.hourUpsert.run(skill, h, n, done, n - done, total, hs.count ? hs.encode() : null);
     }
   }
-  for (const c of sessions.values()) s.session_skill.run(c.key, c.skill, c.n, c.c, c.n - c.c, c.d, c.first, c.last);
-  for (const c of projects.values()) s.project_skill.run(c.key, c.skill, c.n, c.c, c.n - c.c, c.d, c.first, c.last);
+  for (const c of contextTotalsOf(sessions)) s.session_skill.run(...contextRow(c));
+  for (const c of contextTotalsOf(projects)) s.project_skill.run(...contextRow(c));
 }
+
+const contextRow = (c) => [
+  c.contextKey,
+  c.skillName,
+  c.invocationCount,
+  c.completedCount,
+  c.abandonedCount,
+  c.totalDurationSeconds,
+  c.firstInvoked,
+  c.lastInvoked,
+];
 
 /** `track` + `complete` by hand: the INSERT, then the UPDATE and every figure, two IMMEDIATE transactions. */
 export function rawTracker(db) {

@@ -2,7 +2,9 @@
 // `pnpm bench -- --quick` runs the small sizes only.
 import { cpus } from 'node:os';
 import { run as analytics } from './analytics.bench.mjs';
+import { run as engine } from './engine.bench.mjs';
 import { results, valueResults } from './harness.mjs';
+import { run as legacyAnalytics } from './legacy-analytics.bench.mjs';
 import { run as legacyReader } from './legacy-reader.bench.mjs';
 import { run as store } from './store.bench.mjs';
 
@@ -12,9 +14,11 @@ console.log(
 );
 console.log('Figures are medians; ratio = candidate / floor, the median of per-round ratios.\n');
 await store({ quick });
+await engine({ quick });
 await analytics({ quick });
 console.log('');
 await legacyReader({ quick });
+await legacyAnalytics({ quick });
 console.log('\n| measure | store | floor | ratio | target |\n|---|---|---|---|---|');
 for (const r of results()) {
   const us = (v) => (v >= 1000 ? `${(v / 1000).toFixed(2)} ms` : `${v.toFixed(1)} µs`);

@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '@skill-metrics/core';
+import { testInvocation } from '@skill-metrics/core/testing';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 
@@ -108,19 +109,7 @@ describe('the database as other tools see it', () => {
     try {
       const store = await openStore({ path });
       await store.track('a', () => 1, { sessionId: 's', projectPath: 'p' });
-      await store.recordInvocation({
-        id: 'x',
-        skillName: 'a',
-        invokedAt: '2026-01-01T00:00:00Z',
-        workflowPath: null,
-        completed: true,
-        durationSeconds: 1,
-        errorType: null,
-        followUpActions: [],
-        sessionId: null,
-        projectPath: null,
-        userContext: null,
-      });
+      await store.recordInvocation(testInvocation({ id: 'x', skillName: 'a', invokedAt: '2026-01-01T00:00:00Z' }));
       await store.getSkillMetrics('a');
       await store.getAllMetrics();
       await store.getSummary();

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { addFinished, emptyTotals, loadMigrations, migrate, openStore, type SkillTotals } from '@skill-metrics/core';
-import { expectWithinOnePercent, referencePercentile } from '@skill-metrics/core/testing';
+import { expectWithinOnePercent, referencePercentile, testInvocation } from '@skill-metrics/core/testing';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 
@@ -163,19 +163,17 @@ describe('upgrading a database made by the first migration alone', () => {
     expect((await store.searchWorkflowPaths('ci.v1')).map((m) => m.workflowPath)).toEqual(['ci.v1.2']);
 
     // New writes keep every figure current from there on.
-    await store.recordInvocation({
-      id: 'after-upgrade',
-      skillName: 'code-review',
-      invokedAt: '2026-03-01T00:00:00Z',
-      workflowPath: 'quick',
-      completed: true,
-      durationSeconds: 1000,
-      errorType: null,
-      followUpActions: [],
-      sessionId: 'session-7',
-      projectPath: '/repo/2',
-      userContext: null,
-    });
+    await store.recordInvocation(
+      testInvocation({
+        id: 'after-upgrade',
+        skillName: 'code-review',
+        invokedAt: '2026-03-01T00:00:00Z',
+        workflowPath: 'quick',
+        durationSeconds: 1000,
+        sessionId: 'session-7',
+        projectPath: '/repo/2',
+      }),
+    );
     const after = await store.getSkillMetrics('code-review');
     expectWithinOnePercent(after?.p99DurationSeconds, referencePercentile([...durations('code-review'), 1000], 0.99));
     await store.close();

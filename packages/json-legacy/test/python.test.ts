@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatEpochMs, type InvocationInput } from '@skill-metrics/core/contract';
+import { testInvocation } from '@skill-metrics/core/testing';
 import { legacyInvocationId, openLegacyStore, readLegacyFile, toLegacyTimestamp } from '@skill-metrics/json-legacy';
 import { describe, expect, it } from 'vitest';
 
@@ -59,19 +60,7 @@ describe('what LegacyJsonStore writes, as Python reads it', () => {
         workflow_path: null,
       };
       order.push(ordinal);
-      return {
-        id: legacyInvocationId(identity, ordinal),
-        skillName: 'imported',
-        invokedAt,
-        workflowPath: null,
-        completed: true,
-        durationSeconds,
-        errorType: null,
-        followUpActions: [],
-        sessionId: null,
-        projectPath: null,
-        userContext: null,
-      };
+      return testInvocation({ id: legacyInvocationId(identity, ordinal), invokedAt, durationSeconds });
     });
     await store.recordInvocations(batch);
     await store.close();

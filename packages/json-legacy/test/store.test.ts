@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Invocation, systemTimeZone, uuidv7 } from '@skill-metrics/core/contract';
+import { testInvocation } from '@skill-metrics/core/testing';
 import {
   LegacyFileError,
   LegacyJsonStore,
@@ -91,19 +92,16 @@ describe('LegacyJsonStore', () => {
     const path = fresh();
     const store = await openLegacyStore({ path, timeZone: 'UTC' });
     const id = uuidv7();
-    const inv = {
+    const inv = testInvocation({
       id,
       skillName: 'dual',
       invokedAt: '2026-03-01T12:00:00.250000Z',
-      workflowPath: null,
       completed: false,
       durationSeconds: null,
-      errorType: null,
-      followUpActions: [],
       sessionId: 's-1',
       projectPath: '/p',
       userContext: { rank: 2, tags: ['a'] },
-    };
+    });
     expect(await store.recordInvocation(inv)).toEqual({ id, outcome: 'inserted' });
     const derived = legacyInvocationId(
       { skill_name: 'dual', invoked_at: '2026-03-01T12:00:00.250000', workflow_path: null },
@@ -140,33 +138,22 @@ describe('LegacyJsonStore', () => {
   it('keeps a completion time the format cannot derive in completed_at, so records stay idempotent', async () => {
     const path = fresh();
     const store = await openLegacyStore({ path, timeZone: 'Europe/Paris' });
-    const base = {
-      skillName: 'x',
-      invokedAt: '2026-03-01T12:00:00.000000Z',
-      workflowPath: null,
-      errorType: null,
-      followUpActions: [],
-      sessionId: null,
-      projectPath: null,
-      userContext: null,
-    };
     // A database store's completion time is its clock's, not invokedAt + duration.
-    const late = { ...base, id: 'a', completed: true, durationSeconds: 2, completedAt: '2026-03-01T12:00:02.004321Z' };
+    const late = testInvocation({ id: 'a', skillName: 'x', completedAt: '2026-03-01T12:00:02.004321Z' });
     // Abandoned before any duration was measured: without completed_at it would read back as pending.
-    const cut = {
-      ...base,
+    const cut = testInvocation({
       id: 'b',
+      skillName: 'x',
       completed: false,
       durationSeconds: null,
       completedAt: '2026-03-01T12:00:00.000000Z',
-    };
-    const exact = {
-      ...base,
+    });
+    const exact = testInvocation({
       id: 'c',
-      completed: true,
+      skillName: 'x',
       durationSeconds: 1.5,
       completedAt: '2026-03-01T12:00:01.500000Z',
-    };
+    });
     await store.recordInvocations([late, cut, exact]);
     const raws = readRaw(path).invocations;
     expect(raws.map((r) => r.completed_at)).toEqual([
@@ -275,19 +262,9 @@ describe('LegacyJsonStore', () => {
       first_invoked: '2026-05-10T14:00:02.000001',
       last_invoked: '2026-05-10T14:00:01.000001',
     });
-    await store.recordInvocation({
-      id: 'early',
-      skillName: 'refactor',
-      invokedAt: '2026-05-10T13:00:00Z',
-      workflowPath: null,
-      completed: true,
-      durationSeconds: 1,
-      errorType: null,
-      followUpActions: [],
-      sessionId: null,
-      projectPath: null,
-      userContext: null,
-    });
+    await store.recordInvocation(
+      testInvocation({ id: 'early', skillName: 'refactor', invokedAt: '2026-05-10T13:00:00Z', durationSeconds: 1 }),
+    );
     expect((await store.getSkillMetrics('refactor'))?.firstInvoked).toBe('2026-05-10T13:00:00.000000Z');
     expect(readRaw(path).skills.refactor).toMatchObject({
       first_invoked: '2026-05-10T14:00:02.000001',

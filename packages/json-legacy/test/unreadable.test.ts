@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SkillMetricsError } from '@skill-metrics/core/contract';
+import { testInvocation } from '@skill-metrics/core/testing';
 import { LegacyFileError, openLegacyStore, readLegacyFile } from '@skill-metrics/json-legacy';
 import { describe, expect, it } from 'vitest';
 
@@ -158,21 +159,7 @@ describe('a legacy file that cannot be read', () => {
     const results = await Promise.allSettled([
       handle.complete(),
       store.trackInvocation('x'),
-      store.recordInvocations([
-        {
-          id: 'r',
-          skillName: 'y',
-          invokedAt: '2026-01-01T00:00:00Z',
-          workflowPath: null,
-          completed: true,
-          durationSeconds: 1,
-          errorType: null,
-          followUpActions: [],
-          sessionId: null,
-          projectPath: null,
-          userContext: null,
-        },
-      ]),
+      store.recordInvocations([testInvocation({ id: 'r', skillName: 'y' })]),
       store.getSummary(),
     ]);
     for (const r of results) {

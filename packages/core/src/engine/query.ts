@@ -1,6 +1,6 @@
 import { describe, InvalidInputError } from '../contract/errors.js';
 import { toCanonicalTimestamp } from '../contract/time.js';
-import type { Invocation, InvocationStatus } from '../contract/types.js';
+import type { Invocation, InvocationQuery, InvocationStatus } from '../contract/types.js';
 import { checkSkillName } from './checks.js';
 import { compareText } from './text.js';
 
@@ -9,17 +9,8 @@ import { compareText } from './text.js';
  * stores that hold their invocations in memory, the listing's filter and order.
  */
 
-/** A checked `InvocationQuery`: every bound canonical. */
-export interface InvocationFilter {
-  skillName?: string;
-  sessionId?: string;
-  projectPath?: string;
-  status?: InvocationStatus;
-  /** Inclusive, canonical. */
-  since?: string;
-  /** Exclusive, canonical. */
-  until?: string;
-}
+/** A checked `InvocationQuery`: `since` and `until` canonical. */
+export type InvocationFilter = Omit<InvocationQuery, 'pageSize'>;
 
 export const DEFAULT_PAGE_SIZE = 500;
 const QUERY_KEYS: ReadonlySet<string> = new Set([

@@ -21,18 +21,19 @@ export type FinishedInvocation = Pick<
 >;
 
 /** The stored, additive part of a skill's metrics; the rest is derived from it. */
-export interface SkillTotals {
-  skillName: string;
-  totalInvocations: number;
-  completedInvocations: number;
-  abandonedInvocations: number;
-  totalDurationSeconds: number;
-  workflowPaths: Record<string, number>;
-  commonErrors: Record<string, number>;
-  followUpActions: Record<string, number>;
-  firstInvoked: string | null;
-  lastInvoked: string | null;
-}
+export type SkillTotals = Pick<
+  SkillMetrics,
+  | 'skillName'
+  | 'totalInvocations'
+  | 'completedInvocations'
+  | 'abandonedInvocations'
+  | 'totalDurationSeconds'
+  | 'workflowPaths'
+  | 'commonErrors'
+  | 'followUpActions'
+  | 'firstInvoked'
+  | 'lastInvoked'
+>;
 
 export function emptyTotals(skillName: string): SkillTotals {
   return {

@@ -216,11 +216,13 @@ export class SqliteBackend implements StoreBackend {
     for (const row of update.skills) s.upsertTotals.run(row);
     for (const [skillName, path] of update.newPaths) s.addSearchPath.run(skillName, path);
     for (const [skillName, hour] of update.hours) this.#put('hour', skillName, this.#hourTotals(skillName, hour));
-    for (const [skillName, day] of update.days) this.#put('day', skillName, sumRows(day, this.#hoursOfDay(skillName, day)));
+    for (const [skillName, day] of update.days)
+      this.#put('day', skillName, sumRows(day, this.#hoursOfDay(skillName, day)));
     for (const hour of update.allSkillHours) {
       this.#put('hour', ALL_SKILLS, sumRows(hour, s.hourOfEverySkill({ bucketStart: hour })));
     }
-    for (const day of update.allSkillDays) this.#put('day', ALL_SKILLS, sumRows(day, this.#hoursOfDay(ALL_SKILLS, day)));
+    for (const day of update.allSkillDays)
+      this.#put('day', ALL_SKILLS, sumRows(day, this.#hoursOfDay(ALL_SKILLS, day)));
     for (const c of update.sessions) s.upsertSession.run(c);
     for (const c of update.projects) s.upsertProject.run(c);
   }

@@ -1,7 +1,8 @@
 /**
- * `@skill-metrics/core/testing`: the contract suites (vitest) every store runs, and the reference
- * percentile they measure against.
+ * `@skill-metrics/core/testing`: the contract suites (vitest) every store runs, the builders their
+ * tests share, and the reference percentile they measure against.
  */
 export { type AnalyticsSubject, describeAnalyticsContract } from './analytics.js';
+export { item, listAll, snapshot, testInvocation } from './builders.js';
 export { type ContractSubject, describeStoreContract } from './contract.js';
-export { expectWithinOnePercent, referencePercentile } from './reference.js';
+export { closingAfterEach, expectWithinOnePercent, referencePercentile } from './reference.js';

@@ -1,0 +1,133 @@
+import { describe, expect, it } from 'vitest';
+import { InvocationAlreadyCompletedError } from '../../contract/errors.js';
+import { isCanonicalTimestamp } from '../../contract/time.js';
+import type { SkillMetricsStore } from '../../contract/types.js';
+import { listAll } from '../builders.js';
+
+/** Live invocations: start, complete, `track()`; each counted once, every figure right after each write. */
+export function describeWrites(open: () => Promise<SkillMetricsStore>): void {
+  describe('tracking', () => {
+    it('counts a completed invocation with its duration, path and follow-up actions', async () => {
+      const store = await open();
+      const handle = await store.trackInvocation('crackerjack-run', { workflowPath: 'comprehensive' });
+      expect(typeof handle.invocationId).toBe('string');
+      await handle.complete({ followUpActions: ['git commit', 'git push'] });
+      const m = await store.getSkillMetrics('crackerjack-run');
+      expect(m).toMatchObject({
+        skillName: 'crackerjack-run',
+        totalInvocations: 1,
+        completedInvocations: 1,
+        abandonedInvocations: 0,
+        workflowPaths: { comprehensive: 1 },
+        commonErrors: {},
+        followUpActions: { 'git commit': 1, 'git push': 1 },
+        completionRate: 100,
+      });
+      expect(m?.totalDurationSeconds).toBeGreaterThan(0);
+      expect(m?.avgDurationSeconds).toBe(m?.totalDurationSeconds);
+      expect(m?.firstInvoked).toBe(m?.lastInvoked);
+      expect(isCanonicalTimestamp(m?.firstInvoked)).toBe(true);
+    });
+
+    it('has every derived figure right after each write: a failure then a success reads 50 %', async () => {
+      const store = await open();
+      const failed = await store.trackInvocation('pytest-runner');
+      await failed.complete({ completed: false, errorType: 'ValueError' });
+      expect((await store.getSkillMetrics('pytest-runner'))?.completionRate).toBe(0);
+      const ok = await store.trackInvocation('pytest-runner');
+      await ok.complete();
+      const m = await store.getSkillMetrics('pytest-runner');
+      expect(m).toMatchObject({
+        totalInvocations: 2,
+        completedInvocations: 1,
+        abandonedInvocations: 1,
+        completionRate: 50,
+        commonErrors: { ValueError: 1 },
+      });
+      // The average is over completed invocations only.
+      expect(m?.avgDurationSeconds).toBeCloseTo(m?.totalDurationSeconds ?? Number.NaN, 12);
+    });
+
+    it('stores a pending invocation at once but counts it nowhere until it finishes', async () => {
+      const store = await open();
+      const handle = await store.trackInvocation('slow-skill', { sessionId: 's-1', projectPath: '/p' });
+      expect(await store.getSkillMetrics('slow-skill')).toBeNull();
+      expect((await store.getSummary()).totalInvocations).toBe(0);
+      const [pending] = await listAll(store);
+      expect(pending).toMatchObject({
+        id: handle.invocationId,
+        skillName: 'slow-skill',
+        status: 'pending',
+        completed: false,
+        completedAt: null,
+        durationSeconds: null,
+        sessionId: 's-1',
+        projectPath: '/p',
+      });
+      await handle.complete({ completed: false });
+      const [abandoned] = await listAll(store);
+      expect(abandoned?.status).toBe('abandoned');
+      expect(abandoned?.durationSeconds).toBeGreaterThanOrEqual(0);
+      expect((await store.getSkillMetrics('slow-skill'))?.abandonedInvocations).toBe(1);
+    });
+
+    it('keeps canonical timestamps, a completion no earlier than the start, and the user context', async () => {
+      const store = await open();
+      const context = { query: 'fix the "tests"', rank: 2, nested: { ok: true } };
+      const handle = await store.trackInvocation('ctx', { userContext: context });
+      await handle.complete();
+      const [inv] = await listAll(store);
+      expect(isCanonicalTimestamp(inv?.invokedAt)).toBe(true);
+      expect(isCanonicalTimestamp(inv?.completedAt)).toBe(true);
+      expect((inv?.completedAt ?? '') >= (inv?.invokedAt ?? '~')).toBe(true);
+      expect(inv?.userContext).toEqual(context);
+    });
+
+    it('rejects a second completion and counts the invocation once', async () => {
+      const store = await open();
+      const handle = await store.trackInvocation('once');
+      await handle.complete();
+      await expect(handle.complete()).rejects.toBeInstanceOf(InvocationAlreadyCompletedError);
+      await expect(handle.complete({ completed: false })).rejects.toBeInstanceOf(InvocationAlreadyCompletedError);
+      expect((await store.getSkillMetrics('once'))?.totalInvocations).toBe(1);
+    });
+
+    it('lets only one of two simultaneous completions through', async () => {
+      const store = await open();
+      const handle = await store.trackInvocation('race');
+      const results = await Promise.allSettled([handle.complete(), handle.complete()]);
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+      expect(rejected.reason).toBeInstanceOf(InvocationAlreadyCompletedError);
+      expect((await store.getSkillMetrics('race'))?.totalInvocations).toBe(1);
+    });
+  });
+  describe('track()', () => {
+    it('completes the invocation when the function resolves and returns its value', async () => {
+      const store = await open();
+      const value = await store.track('wrapped', async () => 42, { workflowPath: 'quick' });
+      expect(value).toBe(42);
+      expect(await store.getSkillMetrics('wrapped')).toMatchObject({
+        completedInvocations: 1,
+        workflowPaths: { quick: 1 },
+      });
+    });
+
+    it('abandons it with the error name when the function throws, and rethrows the same error', async () => {
+      const store = await open();
+      const error = new TypeError('bad config');
+      await expect(
+        store.track('wrapped', () => {
+          throw error;
+        }),
+      ).rejects.toBe(error);
+      class QuotaExceeded extends Error {
+        override name = 'QuotaExceeded';
+      }
+      await expect(store.track('wrapped', async () => Promise.reject(new QuotaExceeded('x')))).rejects.toThrow('x');
+      const m = await store.getSkillMetrics('wrapped');
+      expect(m).toMatchObject({ abandonedInvocations: 2, completedInvocations: 0 });
+      expect(m?.commonErrors).toEqual({ TypeError: 1, QuotaExceeded: 1 });
+    });
+  });
+}
