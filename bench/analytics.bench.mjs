@@ -24,7 +24,7 @@ function tracker(store, context) {
   };
 }
 
-async function writeCost(dir, rounds) {
+export async function writeCost(dir, rounds) {
   const before = await importCoreAt(BEFORE_ANALYTICS);
   if (!before) return;
   for (const context of [false, true]) {

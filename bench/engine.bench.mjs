@@ -1,5 +1,6 @@
 // The shared engine: the store now against the store just before it (built from that commit and run
-// in the same process), for the writes it must not slow down.
+// in the same process), for the writes it must not slow down. On files, and in memory, where no I/O
+// noise hides what the engine itself costs.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,11 +16,16 @@ export async function run({ quick = false } = {}) {
   const before = await importCoreAt(BEFORE_ENGINE);
   if (!before) return;
   const dir = mkdtempSync(join(tmpdir(), 'skill-metrics-engine-'));
-  const rounds = quick ? 5 : 21;
+  const rounds = quick ? 5 : 41;
   try {
-    for (const context of [false, true]) {
-      const old = await before.openStore({ path: join(dir, `before-${context}.db`) });
-      const now = await openStore({ path: join(dir, `now-${context}.db`) });
+    for (const [context, memory] of [
+      [false, false],
+      [true, false],
+      [false, true],
+    ]) {
+      const path = (side) => (memory ? ':memory:' : join(dir, `${side}-${context}.db`));
+      const old = await before.openStore({ path: path('before') });
+      const now = await openStore({ path: path('now') });
       const floor = apiTracker(old);
       const candidate = apiTracker(now);
       const r = await compare({
@@ -28,14 +34,14 @@ export async function run({ quick = false } = {}) {
         ops: 500,
         rounds,
       });
-      const name = `track+complete${context ? ' (session, project)' : ''}: now vs before the engine`;
+      const name = `track+complete${context ? ' (session, project)' : ''}${memory ? ', in memory' : ''}: now vs before the engine`;
       report(name, r, 1.03, `store at ${BEFORE_ENGINE}`);
       await old.close();
       await now.close();
     }
     const old = await before.openStore({ path: join(dir, 'before-batch.db') });
     const now = await openStore({ path: join(dir, 'now-batch.db') });
-    const batchRounds = rounds * 3;
+    const batchRounds = quick ? 15 : 63;
     const start = Date.parse('2027-01-01T00:00:00Z');
     // Each side imports the same batches (made before timing starts) into its own file.
     const batches = Array.from({ length: batchRounds + 2 }, (_, k) => finishedBatch(1000, start + k * 1e7));

@@ -76,6 +76,13 @@ export function countedDuration(inv: Pick<Invocation, 'completed' | 'durationSec
 
 /** Adds a finished invocation to a skill's totals (in place). */
 export function addFinished(totals: SkillTotals, inv: FinishedInvocation): SkillTotals {
+  addCounts(totals, inv);
+  addSpan(totals, inv.invokedAt);
+  return totals;
+}
+
+/** The additive part of `addFinished`: counts, durations and keys, not first/last. */
+export function addCounts(totals: SkillTotals, inv: Omit<FinishedInvocation, 'invokedAt'>): void {
   totals.totalInvocations += 1;
   if (inv.completed) totals.completedInvocations += 1;
   else totals.abandonedInvocations += 1;
@@ -83,9 +90,12 @@ export function addFinished(totals: SkillTotals, inv: FinishedInvocation): Skill
   if (inv.workflowPath !== null) increment(totals.workflowPaths, inv.workflowPath);
   if (inv.errorType !== null) increment(totals.commonErrors, inv.errorType);
   for (const action of inv.followUpActions) increment(totals.followUpActions, action);
-  if (totals.firstInvoked === null || inv.invokedAt < totals.firstInvoked) totals.firstInvoked = inv.invokedAt;
-  if (totals.lastInvoked === null || inv.invokedAt > totals.lastInvoked) totals.lastInvoked = inv.invokedAt;
-  return totals;
+}
+
+/** Widens `firstInvoked`/`lastInvoked` to take in `invokedAt` (canonical). */
+export function addSpan(totals: Pick<SkillTotals, 'firstInvoked' | 'lastInvoked'>, invokedAt: string): void {
+  if (totals.firstInvoked === null || invokedAt < totals.firstInvoked) totals.firstInvoked = invokedAt;
+  if (totals.lastInvoked === null || invokedAt > totals.lastInvoked) totals.lastInvoked = invokedAt;
 }
 
 export function completionRate(completed: number, total: number): number {

@@ -31,6 +31,8 @@ export interface FieldContext {
   quirks: QuirkCollector;
   /** Parses `source` (read at `offset`) with Python's rules. */
   parseExactly(source: string, offset: number): unknown;
+  /** Where each call's result goes: one object reused for every invocation, as a million are read. */
+  result: CheckedRaw;
 }
 
 /** Checks the invocation at `ordinal` (throwing a `Located` naming the bad field) and notes its quirks. */
@@ -129,7 +131,11 @@ export function checkInvocation(
     if (completed === true && !duration) quirks.at('zero-or-null-duration', ordinal);
     if (typeof duration === 'number' && duration < 0) quirks.at('negative-duration', ordinal);
   }
-  return { raw, epochMicros, pending };
+  const result = ctx.result;
+  result.raw = raw;
+  result.epochMicros = epochMicros;
+  result.pending = pending;
+  return result;
 }
 
 /** `session_id`/`project_path`/`user_context` of a type the contract's fields cannot take. */

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { describe, formatEpochMs, type Invocation, systemTimeZone } from '@skill-metrics/core/contract';
-import { addFinished, emptyTotals, type SkillTotals } from '@skill-metrics/core/engine';
+import { addCounts, emptyTotals, type FinishedInvocation, type SkillTotals } from '@skill-metrics/core/engine';
 import { LegacyFileError } from '../errors.js';
 import {
   invocationIdOf,
@@ -108,7 +108,7 @@ class Entry implements LegacyEntry {
     readonly offset: number,
     readonly raw: LegacyRawInvocation,
     readonly timeZone: string,
-    readonly invokedAt: string,
+    readonly epochMicros: number,
   ) {}
   get id(): string {
     if (this.#id === undefined) this.#id = invocationIdOf(this.raw, this.ordinal);
@@ -116,7 +116,8 @@ class Entry implements LegacyEntry {
   }
   get invocation(): Invocation {
     if (this.#invocation === undefined) {
-      this.#invocation = toContractInvocation(this.raw, this.id, this.timeZone, this.invokedAt);
+      const invokedAt = formatEpochMs(this.epochMicros / 1000);
+      this.#invocation = toContractInvocation(this.raw, this.id, this.timeZone, invokedAt);
     }
     return this.#invocation;
   }
@@ -133,7 +134,16 @@ class LegacyFileReader implements LegacyFile {
   #summary: LegacyFileSummary | null = null;
   #ordinal = 0;
   #skills = new Map<string, LegacyRawSkill>();
-  readonly #totals = new Map<string, SkillTotals>();
+  /** Each skill's totals from the list, with its earliest and latest start in epoch microseconds. */
+  readonly #totals = new Map<string, { totals: SkillTotals; first: number; last: number }>();
+  /** What `accept` folds each finished invocation from: one object, refilled, as a million are read. */
+  readonly #finished: Omit<FinishedInvocation, 'invokedAt'> = {
+    workflowPath: null,
+    completed: false,
+    durationSeconds: null,
+    errorType: null,
+    followUpActions: [],
+  };
   readonly #root: Array<[string, unknown]> = [];
 
   constructor(path: string, options: ReadLegacyFileOptions) {
@@ -147,6 +157,7 @@ class LegacyFileReader implements LegacyFile {
       times: this.#times,
       quirks: this.#quirks,
       parseExactly: (source, offset) => this.#window.parseAt(source, offset),
+      result: { raw: {}, epochMicros: 0, pending: false },
     };
   }
 
@@ -261,41 +272,48 @@ class LegacyFileReader implements LegacyFile {
     return this.#ordinal;
   }
 
-  /** Checks one invocation, notes its quirks, and adds it to its skill's figures if it is finished. */
+  /** Checks one invocation, notes its quirks, and adds it to its skill's totals if it is finished. */
   accept(input: LegacyRawInvocation, offset: number, source: string | null): Entry {
     const ordinal = this.#ordinal++;
     const { raw, epochMicros, pending } = checkInvocation(input, ordinal, offset, source, this.#fields);
-    const invokedAt = formatEpochMs(epochMicros / 1000);
     if (!pending) {
       const name = raw.skill_name as string;
-      let totals = this.#totals.get(name);
-      if (!totals) {
-        totals = emptyTotals(name);
-        this.#totals.set(name, totals);
+      let skill = this.#totals.get(name);
+      if (!skill) {
+        skill = { totals: emptyTotals(name), first: epochMicros, last: epochMicros };
+        this.#totals.set(name, skill);
       }
-      addFinished(totals, {
-        invokedAt,
-        workflowPath: typeof raw.workflow_path === 'string' ? raw.workflow_path : null,
-        completed: raw.completed === true,
-        durationSeconds: typeof raw.duration_seconds === 'number' ? raw.duration_seconds : null,
-        errorType: typeof raw.error_type === 'string' ? raw.error_type : null,
-        followUpActions: (raw.follow_up_actions as string[] | null | undefined) ?? [],
-      });
+      const f = this.#finished;
+      f.workflowPath = typeof raw.workflow_path === 'string' ? raw.workflow_path : null;
+      f.completed = raw.completed === true;
+      f.durationSeconds = typeof raw.duration_seconds === 'number' ? raw.duration_seconds : null;
+      f.errorType = typeof raw.error_type === 'string' ? raw.error_type : null;
+      f.followUpActions = (raw.follow_up_actions as string[] | null | undefined) ?? [];
+      addCounts(skill.totals, f);
+      // First and last by epoch: formatting every start to compare strings would cost more than parsing.
+      if (epochMicros < skill.first) skill.first = epochMicros;
+      if (epochMicros > skill.last) skill.last = epochMicros;
     }
-    return new Entry(ordinal, offset, raw, this.timeZone, invokedAt);
+    return new Entry(ordinal, offset, raw, this.timeZone, epochMicros);
   }
 
   #finishSummary(): void {
     const extraRoot = this.#root.map(([k]) => k).filter((k) => !(ROOT_KEYS as readonly string[]).includes(k));
     if (extraRoot.length > 0) this.#quirks.root('extra-root-keys', extraRoot);
-    reconcile(this.#skills, this.#totals, this.#times, this.#quirks);
+    const totals = new Map<string, SkillTotals>();
+    for (const [name, { totals: t, first, last }] of this.#totals) {
+      t.firstInvoked = formatEpochMs(first / 1000);
+      t.lastInvoked = formatEpochMs(last / 1000);
+      totals.set(name, t);
+    }
+    reconcile(this.#skills, totals, this.#times, this.#quirks);
     this.#summary = {
       path: this.path,
       timeZone: this.timeZone,
       bytes: this.#window.base + this.#window.end,
       invocationCount: this.#ordinal,
       skills: this.#skills,
-      totals: this.#totals,
+      totals,
       root: this.#root,
       quirks: this.#quirks.list(),
       digest: this.#window.digest(),
