@@ -24,7 +24,7 @@ function tracker(store, context) {
   };
 }
 
-export async function writeCost(dir, rounds) {
+async function writeCost(dir, rounds) {
   const before = await importCoreAt(BEFORE_ANALYTICS);
   if (!before) return;
   for (const context of [false, true]) {
@@ -94,11 +94,12 @@ export async function reads(dir, size, rounds, seededFile) {
   await store.close();
 }
 
-export async function run({ quick = false } = {}) {
+/** `part`: 'write cost' (against the store before analytics), 'reads', or both. */
+export async function run({ quick = false, part = 'both' } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'skill-metrics-analytics-'));
   try {
-    await writeCost(dir, quick ? 5 : 21);
-    await reads(dir, quick ? 10_000 : 1_000_000, quick ? 3 : 11);
+    if (part !== 'reads') await writeCost(dir, quick ? 5 : 21);
+    if (part !== 'write cost') await reads(dir, quick ? 10_000 : 1_000_000, quick ? 3 : 11);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -13,9 +13,12 @@ console.log(
   `skill-metrics benchmarks — node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}${quick ? ' (quick)' : ''}`,
 );
 console.log('Figures are medians; ratio = candidate / floor, the median of per-round ratios.\n');
-await store({ quick });
+// Comparisons with earlier builds first, while neither side's code has run yet: a build loaded after
+// the others have run would get the advantage of fresh inline caches.
 await engine({ quick });
-await analytics({ quick });
+await analytics({ quick, part: 'write cost' });
+await store({ quick });
+await analytics({ quick, part: 'reads' });
 console.log('');
 await legacyReader({ quick });
 await legacyAnalytics({ quick });
