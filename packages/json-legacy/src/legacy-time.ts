@@ -3,6 +3,7 @@ import {
   InvalidInputError,
   timestampToEpochMs,
   toCanonicalTimestamp,
+  utcMs,
   wallClock,
 } from '@skill-metrics/core/contract';
 
@@ -36,7 +37,7 @@ export function toLegacyTimestamp(canonical: string, timeZone: string): string {
   const fraction = micros === '000000' ? '' : `.${micros}`;
   const naive = `${wall}${fraction}`;
   if (toCanonicalTimestamp(naive, { naiveTimeZone: timeZone }) === canonical) return naive;
-  const offsetMin = Math.round((Date.UTC(y, mo - 1, d, h, mi, s) / 1000 - epochSeconds) / 60);
+  const offsetMin = Math.round((utcMs(y, mo, d, h, mi, s) / 1000 - epochSeconds) / 60);
   const sign = offsetMin < 0 ? '-' : '+';
   const abs = Math.abs(offsetMin);
   return `${naive}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;

@@ -2,12 +2,25 @@ import { describe, InvalidInputError } from './errors.js';
 
 /**
  * Every stored timestamp has one canonical form: UTC ISO-8601 with exactly six fractional digits
- * and `Z` (`2026-11-26T10:18:08.719857Z`). String order is then time order, and the microseconds
- * of legacy files survive.
+ * and `Z` (`2026-11-26T10:18:08.719857Z`), always 27 characters, years 0001–9999 (Python's
+ * `datetime` range). String order is then time order, and the microseconds of legacy files survive.
  */
 const CANONICAL = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 
 const ISO = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
+
+/** The first and last instants a canonical timestamp can name, in epoch milliseconds. */
+export const MIN_TIMESTAMP_MS = utcMs(1, 1, 1, 0, 0, 0);
+export const MAX_TIMESTAMP_MS = utcMs(9999, 12, 31, 23, 59, 59) + 999.999;
+
+/** Epoch milliseconds of a UTC date and time; unlike `Date.UTC`, years 0–99 are themselves, not 1900–1999. */
+export function utcMs(year: number, month: number, day: number, hour: number, minute: number, second: number): number {
+  const ms = Date.UTC(year, month - 1, day, hour, minute, second);
+  if (year >= 100) return ms;
+  const d = new Date(ms);
+  d.setUTCFullYear(year);
+  return d.getTime();
+}
 
 /** The current time in canonical form (millisecond resolution). */
 export function nowTimestamp(): string {
@@ -37,6 +50,11 @@ export function isCanonicalTimestamp(value: unknown): value is string {
   return typeof value === 'string' && CANONICAL.test(value) && inRange(value);
 }
 
+/** Whether epoch milliseconds name an instant a canonical timestamp can hold (0001–9999). */
+export function isTimestampInRange(epochMs: number): boolean {
+  return epochMs >= MIN_TIMESTAMP_MS && epochMs <= MAX_TIMESTAMP_MS;
+}
+
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /** Whether the fields of a text in canonical shape name a real moment (no month 13, no 24:00). */
@@ -47,7 +65,7 @@ function inRange(v: string): boolean {
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
   const days = month === 2 && leap ? 29 : (DAYS_IN_MONTH[month - 1] ?? 0);
   const day = n(8, 10);
-  return day >= 1 && day <= days && n(11, 13) <= 23 && n(14, 16) <= 59 && n(17, 19) <= 59;
+  return year >= 1 && day >= 1 && day <= days && n(11, 13) <= 23 && n(14, 16) <= 59 && n(17, 19) <= 59;
 }
 
 export interface ParseTimestampOptions {
@@ -74,9 +92,10 @@ export function toCanonicalTimestamp(value: unknown, options: ParseTimestampOpti
   if (!m) throw new InvalidInputError(field, `is not an ISO-8601 time: ${JSON.stringify(value)}`);
   const [, y, mo, d, h, mi, s = '00', frac = '', zone] = m as unknown as string[];
   const parts = [Number(y), Number(mo), Number(d), Number(h), Number(mi), Number(s)] as const;
-  const localMs = Date.UTC(parts[0], parts[1] - 1, parts[2], parts[3], parts[4], parts[5]);
+  const localMs = utcMs(...parts);
   const check = new Date(localMs);
   if (
+    parts[0] < 1 ||
     check.getUTCFullYear() !== parts[0] ||
     check.getUTCMonth() !== parts[1] - 1 ||
     check.getUTCDate() !== parts[2] ||
@@ -86,28 +105,35 @@ export function toCanonicalTimestamp(value: unknown, options: ParseTimestampOpti
   ) {
     throw new InvalidInputError(field, `is not a valid date and time: ${JSON.stringify(value)}`);
   }
-  let utcMs: number;
+  let utc: number;
   if (zone === undefined) {
     if (!options.naiveTimeZone) {
       throw new InvalidInputError(field, `has no UTC offset and no time zone was given: ${JSON.stringify(value)}`);
     }
-    utcMs = zonedToUtc(localMs, options.naiveTimeZone);
+    utc = zonedToUtc(localMs, options.naiveTimeZone);
   } else if (zone === 'Z' || zone === 'z') {
-    utcMs = localMs;
+    utc = localMs;
   } else {
     const sign = zone[0] === '-' ? -1 : 1;
     const digits = zone.slice(1).replace(':', '');
-    const offsetMin = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4) || '0');
-    utcMs = localMs - sign * offsetMin * 60_000;
+    const hours = Number(digits.slice(0, 2));
+    const minutes = Number(digits.slice(2, 4) || '0');
+    // As Python's fromisoformat: an offset is strictly less than a day, in whole minutes of an hour.
+    if (hours > 23 || minutes > 59) {
+      throw new InvalidInputError(field, `has a UTC offset out of range (-23:59 to +23:59): ${JSON.stringify(value)}`);
+    }
+    utc = localMs - sign * (hours * 60 + minutes) * 60_000;
   }
-  const micros = frac.padEnd(6, '0').slice(0, 6);
-  return `${new Date(utcMs).toISOString().slice(0, 19)}.${micros}Z`;
+  if (!isTimestampInRange(utc)) {
+    throw new InvalidInputError(field, `is outside the years 0001–9999 in UTC: ${JSON.stringify(value)}`);
+  }
+  return `${formatEpochMs(utc).slice(0, 19)}.${frac.padEnd(6, '0').slice(0, 6)}Z`;
 }
 
 /** Epoch milliseconds of a canonical timestamp (sub-millisecond digits included as a fraction). */
 export function timestampToEpochMs(canonical: string): number {
   const n = (from: number, to: number) => Number(canonical.slice(from, to));
-  return Date.UTC(n(0, 4), n(5, 7) - 1, n(8, 10), n(11, 13), n(14, 16), n(17, 19)) + n(20, 26) / 1000;
+  return utcMs(n(0, 4), n(5, 7), n(8, 10), n(11, 13), n(14, 16), n(17, 19)) + n(20, 26) / 1000;
 }
 
 /** The zone this machine's clock is in, as Node reports it. */
@@ -145,10 +171,10 @@ function zonedToUtc(localMs: number, timeZone: string): number {
 }
 
 /**
- * The wall clock in `timeZone` at `utcMs`: `[year, month (1–12), day, hour, minute, second]`.
+ * The wall clock in `timeZone` at `instant` (epoch ms): `[year, month (1–12), day, hour, minute, second]`.
  * Throws `InvalidInputError` for a zone this runtime does not know.
  */
-export function wallClock(utcMs: number, timeZone: string): [number, number, number, number, number, number] {
+export function wallClock(instant: number, timeZone: string): [number, number, number, number, number, number] {
   let fmt = zoneFormatters.get(timeZone);
   if (!fmt) {
     try {
@@ -168,11 +194,11 @@ export function wallClock(utcMs: number, timeZone: string): [number, number, num
     zoneFormatters.set(timeZone, fmt);
   }
   const p: Record<string, number> = {};
-  for (const part of fmt.formatToParts(new Date(utcMs))) p[part.type] = Number(part.value);
+  for (const part of fmt.formatToParts(new Date(instant))) p[part.type] = Number(part.value);
   return [p.year ?? 0, p.month ?? 1, p.day ?? 1, p.hour ?? 0, p.minute ?? 0, p.second ?? 0];
 }
 
-function zoneOffsetMs(utcMs: number, timeZone: string): number {
-  const [y, mo, d, h, mi, sec] = wallClock(utcMs, timeZone);
-  return Date.UTC(y, mo - 1, d, h, mi, sec) - Math.floor(utcMs / 1000) * 1000;
+function zoneOffsetMs(instant: number, timeZone: string): number {
+  const [y, mo, d, h, mi, sec] = wallClock(instant, timeZone);
+  return utcMs(y, mo, d, h, mi, sec) - Math.floor(instant / 1000) * 1000;
 }

@@ -1,66 +1,69 @@
 import { describe, InvalidInputError } from '../contract/errors.js';
-import { formatEpochMs, timestampToEpochMs, toCanonicalTimestamp } from '../contract/time.js';
+import { formatEpochMs, isTimestampInRange, timestampToEpochMs, toCanonicalTimestamp } from '../contract/time.js';
 import type { TrackOptions } from '../contract/types.js';
+import { checkJsonObject } from './json-value.js';
 import type { CheckedInvocation } from './record.js';
+import { checkWellFormed } from './text.js';
 
 /**
  * Input checks shared by every store, so that they all reject the same things with the same
- * errors before touching storage.
+ * errors before touching storage. Every text must be well-formed Unicode; an options object may
+ * hold only the options it has.
  */
 
 export function checkSkillName(value: unknown, field = 'skillName'): string {
   if (typeof value !== 'string') throw new InvalidInputError(field, `must be a string, got ${describe(value)}`);
   if (value.length === 0) throw new InvalidInputError(field, 'must not be empty');
-  return value;
+  return checkWellFormed(value, field);
+}
+
+export function checkText(value: unknown, field: string): string {
+  if (typeof value !== 'string') throw new InvalidInputError(field, `must be a string, got ${describe(value)}`);
+  return checkWellFormed(value, field);
 }
 
 function optionalText(value: unknown, field: string): string | null {
   if (value === undefined || value === null) return null;
   if (typeof value !== 'string') throw new InvalidInputError(field, `must be a string or null, got ${describe(value)}`);
-  return value;
-}
-
-function optionalObject(value: unknown, field: string): Record<string, unknown> | null {
-  if (value === undefined || value === null) return null;
-  if (typeof value !== 'object' || Array.isArray(value)) {
-    throw new InvalidInputError(field, `must be a plain object or null, got ${describe(value)}`);
-  }
-  try {
-    JSON.stringify(value);
-  } catch (error) {
-    throw new InvalidInputError(field, `must be JSON-serialisable (${(error as Error).message})`);
-  }
-  return value as Record<string, unknown>;
+  return checkWellFormed(value, field);
 }
 
 function stringList(value: unknown, field: string): string[] {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value)) throw new InvalidInputError(field, `must be an array of strings, got ${describe(value)}`);
-  for (let i = 0; i < value.length; i++) {
-    if (typeof value[i] !== 'string') {
-      throw new InvalidInputError(`${field}[${i}]`, `must be a string, got ${describe(value[i])}`);
-    }
-  }
+  for (let i = 0; i < value.length; i++) checkText(value[i], `${field}[${i}]`);
   return value as string[];
 }
 
-function optionsObject(value: unknown, field: string): Record<string, unknown> {
+/** An options object (`undefined` is none) holding only `known` keys. */
+export function checkOptions(value: unknown, field: string, known: ReadonlySet<string>): Record<string, unknown> {
   if (value === undefined) return {};
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new InvalidInputError(field, `must be an object, got ${describe(value)}`);
+  }
+  for (const key in value) {
+    if (!known.has(key)) {
+      const name = field === '' ? key : `${field}.${key}`;
+      throw new InvalidInputError(
+        name,
+        `is not one of ${field === '' ? 'its fields' : 'the options'}: ${[...known].join(', ')}`,
+      );
+    }
   }
   return value as Record<string, unknown>;
 }
 
 export type CheckedTrackOptions = Required<{ [K in keyof TrackOptions]: NonNullable<TrackOptions[K]> | null }>;
 
+const TRACK_OPTIONS: ReadonlySet<string> = new Set(['workflowPath', 'sessionId', 'projectPath', 'userContext']);
+
 export function checkTrackOptions(value: unknown): CheckedTrackOptions {
-  const o = optionsObject(value, 'options');
+  const o = checkOptions(value, 'options', TRACK_OPTIONS);
   return {
     workflowPath: optionalText(o.workflowPath, 'workflowPath'),
     sessionId: optionalText(o.sessionId, 'sessionId'),
     projectPath: optionalText(o.projectPath, 'projectPath'),
-    userContext: optionalObject(o.userContext, 'userContext'),
+    userContext: o.userContext == null ? null : checkJsonObject(o.userContext, 'userContext'),
   };
 }
 
@@ -70,8 +73,10 @@ export interface CheckedCompleteOptions {
   errorType: string | null;
 }
 
+const COMPLETE_OPTIONS: ReadonlySet<string> = new Set(['completed', 'followUpActions', 'errorType']);
+
 export function checkCompleteOptions(value: unknown): CheckedCompleteOptions {
-  const o = optionsObject(value, 'options');
+  const o = checkOptions(value, 'options', COMPLETE_OPTIONS);
   if (o.completed !== undefined && typeof o.completed !== 'boolean') {
     throw new InvalidInputError('completed', `must be a boolean, got ${describe(o.completed)}`);
   }
@@ -84,6 +89,9 @@ export function checkCompleteOptions(value: unknown): CheckedCompleteOptions {
 
 /** The longest duration accepted: far beyond any run, well inside what a timestamp can hold. */
 export const MAX_DURATION_SECONDS = 1e9;
+
+/** How far a recorded duration may exceed its wall-clock span (`completedAt - invokedAt`): clocks are adjusted. */
+export const DURATION_SLACK_SECONDS = 1;
 
 export function checkDuration(value: unknown, field = 'durationSeconds'): number | null {
   if (value === undefined || value === null) return null;
@@ -116,11 +124,30 @@ export function checkInvocationInput(value: unknown, label: string | number = 'i
   }
 }
 
+/** The fields of an invocation; `status` is allowed (an `Invocation` read from a store) and ignored: it is derived. */
+const INVOCATION_FIELDS: ReadonlySet<string> = new Set([
+  'id',
+  'skillName',
+  'invokedAt',
+  'workflowPath',
+  'status',
+  'completed',
+  'completedAt',
+  'durationSeconds',
+  'errorType',
+  'followUpActions',
+  'sessionId',
+  'projectPath',
+  'userContext',
+]);
+
 function checkInvocation(value: unknown): CheckedInvocation {
-  const o = optionsObject(value, '');
+  if (value === undefined) throw new InvalidInputError('', 'must be an invocation, got nothing');
+  const o = checkOptions(value, '', INVOCATION_FIELDS);
   if (typeof o.id !== 'string' || o.id.length === 0) {
     throw new InvalidInputError('id', `must be a non-empty string, got ${describe(o.id)}`);
   }
+  checkWellFormed(o.id, 'id');
   const skillName = checkSkillName(o.skillName);
   const invokedAt = toCanonicalTimestamp(o.invokedAt, { field: 'invokedAt' });
   if (typeof o.completed !== 'boolean') {
@@ -130,8 +157,22 @@ function checkInvocation(value: unknown): CheckedInvocation {
   const completedAtGiven = o.completedAt !== undefined && o.completedAt !== null;
   let completedAt = completedAtGiven ? toCanonicalTimestamp(o.completedAt, { field: 'completedAt' }) : null;
   const pending = !o.completed && durationSeconds === null && completedAt === null;
-  if (!pending && completedAt === null) {
-    completedAt = formatEpochMs(timestampToEpochMs(invokedAt) + (durationSeconds ?? 0) * 1000);
+  const startMs = timestampToEpochMs(invokedAt);
+  if (completedAt !== null) {
+    const spanSeconds = (timestampToEpochMs(completedAt) - startMs) / 1000;
+    if (spanSeconds < 0) throw new InvalidInputError('completedAt', `must not be before invokedAt (${invokedAt})`);
+    if (durationSeconds !== null && durationSeconds > spanSeconds + DURATION_SLACK_SECONDS) {
+      throw new InvalidInputError(
+        'durationSeconds',
+        `is ${durationSeconds} s, longer than the ${spanSeconds} s from invokedAt to completedAt`,
+      );
+    }
+  } else if (!pending) {
+    const endMs = startMs + (durationSeconds ?? 0) * 1000;
+    if (!isTimestampInRange(endMs)) {
+      throw new InvalidInputError('durationSeconds', `ends the invocation after 9999-12-31 (${durationSeconds} s)`);
+    }
+    completedAt = formatEpochMs(endMs);
   }
   const followUpActions = stringList(o.followUpActions, 'followUpActions');
   const errorType = optionalText(o.errorType, 'errorType');
@@ -141,12 +182,13 @@ function checkInvocation(value: unknown): CheckedInvocation {
       'is false with no duration or completedAt (pending), but an outcome is given',
     );
   }
+  const status = pending ? 'pending' : o.completed ? 'completed' : 'abandoned';
   return {
     id: o.id,
     skillName,
     invokedAt,
     workflowPath: optionalText(o.workflowPath, 'workflowPath'),
-    status: pending ? 'pending' : o.completed ? 'completed' : 'abandoned',
+    status,
     completed: o.completed,
     completedAt,
     durationSeconds,
@@ -154,7 +196,7 @@ function checkInvocation(value: unknown): CheckedInvocation {
     followUpActions,
     sessionId: optionalText(o.sessionId, 'sessionId'),
     projectPath: optionalText(o.projectPath, 'projectPath'),
-    userContext: optionalObject(o.userContext, 'userContext'),
+    userContext: o.userContext == null ? null : checkJsonObject(o.userContext, 'userContext'),
     completedAtGiven,
   };
 }
@@ -162,8 +204,10 @@ function checkInvocation(value: unknown): CheckedInvocation {
 /** Checks a batch for `recordInvocations`: every invocation checked, errors naming `invocations[i]`. */
 export function checkInvocationBatch(invocations: unknown): CheckedInvocation[] {
   if (invocations === null || typeof (invocations as Iterable<unknown>)?.[Symbol.iterator] !== 'function') {
-    throw new InvalidInputError('invocations', 'must be an iterable of invocations');
+    throw new InvalidInputError('invocations', `must be an iterable of invocations, got ${describe(invocations)}`);
   }
+  if (typeof invocations === 'string')
+    throw new InvalidInputError('invocations', 'must be an iterable of invocations, got a string');
   const batch: CheckedInvocation[] = [];
   for (const item of invocations as Iterable<unknown>) batch.push(checkInvocationInput(item, batch.length));
   return batch;

@@ -1,7 +1,7 @@
 import { describe, InvalidInputError } from '../contract/errors.js';
 import { toCanonicalTimestamp } from '../contract/time.js';
 import type { Invocation, InvocationQuery, InvocationStatus } from '../contract/types.js';
-import { checkSkillName } from './checks.js';
+import { checkOptions, checkSkillName, checkText } from './checks.js';
 import { compareText } from './text.js';
 
 /**
@@ -25,15 +25,8 @@ const QUERY_KEYS: ReadonlySet<string> = new Set([
 const STATUSES: ReadonlySet<unknown> = new Set(['pending', 'completed', 'abandoned']);
 
 export function checkInvocationQuery(query: unknown): { filter: InvocationFilter; pageSize: number } {
-  if (query === null || typeof query !== 'object' || Array.isArray(query)) {
-    throw new InvalidInputError('query', `must be an object, got ${describe(query)}`);
-  }
-  const q = query as Record<string, unknown>;
-  for (const key of Object.keys(q)) {
-    if (!QUERY_KEYS.has(key)) {
-      throw new InvalidInputError(`query.${key}`, `is not a filter; the filters are ${[...QUERY_KEYS].join(', ')}`);
-    }
-  }
+  if (query === undefined) return { filter: {}, pageSize: DEFAULT_PAGE_SIZE };
+  const q = checkOptions(query, 'query', QUERY_KEYS);
   const filter: InvocationFilter = {};
   if (q.skillName !== undefined) filter.skillName = checkSkillName(q.skillName, 'query.skillName');
   if (q.sessionId !== undefined) filter.sessionId = checkText(q.sessionId, 'query.sessionId');
@@ -72,11 +65,6 @@ export function checkCount(value: unknown, field: string): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
     throw new InvalidInputError(field, `must be a positive whole number, got ${describe(value)}`);
   }
-  return value;
-}
-
-export function checkText(value: unknown, field: string): string {
-  if (typeof value !== 'string') throw new InvalidInputError(field, `must be a string, got ${describe(value)}`);
   return value;
 }
 

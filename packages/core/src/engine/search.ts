@@ -1,5 +1,6 @@
 import { describe, InvalidInputError } from '../contract/errors.js';
 import type { WorkflowPathMatch } from '../contract/types.js';
+import { checkOptions } from './checks.js';
 import { checkCount } from './query.js';
 import { compareText } from './text.js';
 
@@ -22,14 +23,12 @@ export function searchWords(text: string): string[] {
 }
 
 export const DEFAULT_SEARCH_LIMIT = 20;
+const SEARCH_OPTIONS: ReadonlySet<string> = new Set(['limit']);
 
 /** A checked search: the query's distinct words (none means no match) and the limit. */
 export function checkSearch(query: unknown, options: unknown): { words: string[]; limit: number } {
   if (typeof query !== 'string') throw new InvalidInputError('query', `must be a string, got ${describe(query)}`);
-  if (options !== undefined && (options === null || typeof options !== 'object')) {
-    throw new InvalidInputError('options', `must be an object, got ${describe(options)}`);
-  }
-  const given = (options as { limit?: unknown } | undefined)?.limit;
+  const given = checkOptions(options, 'options', SEARCH_OPTIONS).limit;
   const limit = given === undefined ? DEFAULT_SEARCH_LIMIT : checkCount(given, 'limit');
   return { words: [...new Set(searchWords(query))], limit };
 }

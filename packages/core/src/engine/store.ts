@@ -23,11 +23,13 @@ import {
   checkCompleteOptions,
   checkInvocationBatch,
   checkInvocationInput,
+  checkOptions,
   checkSkillName,
+  checkText,
   checkTrackOptions,
 } from './checks.js';
 import { writeLegacyExport } from './export.js';
-import { checkInvocationQuery, checkQuantiles, checkText } from './query.js';
+import { checkInvocationQuery, checkQuantiles } from './query.js';
 import { formatReport } from './report.js';
 import { checkSearch } from './search.js';
 import { timelineRange } from './timeline.js';
@@ -41,6 +43,8 @@ export interface Clock {
   /** Milliseconds from any fixed point, never going back. @default performance.now */
   monotonic(): number;
 }
+
+const PERCENTILE_OPTIONS: ReadonlySet<string> = new Set(['exact']);
 
 export const SYSTEM_CLOCK: Clock = { now: () => Date.now(), monotonic: () => performance.now() };
 
@@ -153,10 +157,11 @@ export class EngineStore implements AnalyticsStore {
     this.#ensureOpen();
     checkSkillName(skillName);
     checkQuantiles(qs);
-    if (options === null || typeof options !== 'object') {
-      throw new InvalidInputError('options', `must be an object, got ${describe(options)}`);
+    const { exact } = checkOptions(options, 'options', PERCENTILE_OPTIONS);
+    if (exact !== undefined && typeof exact !== 'boolean') {
+      throw new InvalidInputError('options.exact', `must be a boolean, got ${describe(exact)}`);
     }
-    return this.#backend.durationPercentiles(skillName, qs, options.exact === true);
+    return this.#backend.durationPercentiles(skillName, qs, exact === true);
   }
 
   async getSkillTimeline(skillName: string, options?: TimelineOptions): Promise<TimelineBucket[]> {

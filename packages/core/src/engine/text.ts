@@ -1,3 +1,5 @@
+import { InvalidInputError } from '../contract/errors.js';
+
 /**
  * One order for text in every store: by Unicode code point. It is UTF-8 byte order (SQLite's
  * BINARY collation) and PostgreSQL's `COLLATE "C"`; JavaScript's `<` compares UTF-16 code units,
@@ -16,4 +18,22 @@ export function compareText(a: string, b: string): number {
 function codePointRank(unit: number): number {
   if (unit < 0xd800) return unit;
   return unit >= 0xe000 ? unit - 0x800 : unit + 0x2000;
+}
+
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * `value` when it is well-formed Unicode; a lone surrogate (half of a pair, as `str.slice()` through
+ * an emoji leaves) cannot be stored as UTF-8 (SQLite would turn it into U+FFFD, PostgreSQL refuses
+ * it), so it is refused in every store alike.
+ */
+export function checkWellFormed(value: string, field: string): string {
+  const at = value.search(LONE_SURROGATE);
+  if (at >= 0) {
+    throw new InvalidInputError(
+      field,
+      `must be well-formed Unicode, but has a lone surrogate (U+${value.charCodeAt(at).toString(16).toUpperCase()}) at index ${at}`,
+    );
+  }
+  return value;
 }

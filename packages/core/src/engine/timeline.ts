@@ -2,6 +2,7 @@ import { describe, InvalidInputError } from '../contract/errors.js';
 import { DurationSketch, exactPercentiles } from '../contract/sketch.js';
 import { formatEpochMs, timestampToEpochMs, toCanonicalTimestamp } from '../contract/time.js';
 import type { Invocation, TimelineBucket, TimelineBucketSize, TimelineOptions } from '../contract/types.js';
+import { checkOptions } from './checks.js';
 import { countedDuration } from './totals.js';
 
 /**
@@ -12,6 +13,7 @@ import { countedDuration } from './totals.js';
 export const HOUR_MS = 3_600_000;
 const BUCKET_MS: Readonly<Record<string, number>> = { hour: HOUR_MS, day: 24 * HOUR_MS };
 const DEFAULT_SPAN: Readonly<Record<string, number>> = { hour: 24, day: 30 };
+const TIMELINE_OPTIONS: ReadonlySet<string> = new Set(['since', 'until', 'bucket']);
 /** More buckets than this is almost surely a mistake (417 days of hours). */
 export const MAX_TIMELINE_BUCKETS = 10_000;
 
@@ -27,9 +29,7 @@ export interface TimelineRange {
 
 /** Checks timeline options and settles the buckets they cover. */
 export function timelineRange(options: TimelineOptions = {}, nowMs = Date.now()): TimelineRange {
-  if (options === null || typeof options !== 'object') {
-    throw new InvalidInputError('options', `must be an object, got ${describe(options)}`);
-  }
+  checkOptions(options, 'options', TIMELINE_OPTIONS);
   const bucket = options.bucket ?? 'hour';
   const width = Object.hasOwn(BUCKET_MS, bucket) ? BUCKET_MS[bucket] : undefined;
   if (width === undefined) throw new InvalidInputError('bucket', `must be 'hour' or 'day', got ${describe(bucket)}`);
