@@ -387,4 +387,35 @@ describe('LegacyJsonStore', () => {
     expect(Object.keys(inv?.userContext ?? {})).toEqual(['when', 'n', 'nested']);
     await store.close();
   });
+
+  it('answers every read from the file as it holds it, and reads the file again only after another writer', async () => {
+    const path = fresh();
+    const store = await openLegacyStore({ path, timeZone: 'UTC' });
+    const other = await openLegacyStore({ path, timeZone: 'UTC' });
+    await store.track('a', () => 1, { workflowPath: 'quick ci', sessionId: 's', projectPath: '/p' });
+    const loads = store.stats.loads;
+    const reads = async () => {
+      await store.getSkillMetrics('a');
+      await store.getSummary();
+      await store.getAllMetrics();
+      await store.getDurationPercentiles('a', [0.5]);
+      await store.getSkillTimeline('a');
+      await store.getTimeline({ bucket: 'day' });
+      await store.searchWorkflowPaths('ci');
+      await store.getSessionSkills('s');
+      await store.getProjectMetrics('/p');
+      await store.generateReport();
+      return all(store);
+    };
+    await reads();
+    await reads();
+    expect(store.stats.loads).toBe(loads);
+    await other.track('b', () => 2);
+    expect((await reads()).map((i) => i.skillName)).toEqual(['a', 'b']);
+    expect(store.stats.loads).toBe(loads + 1);
+    await reads();
+    expect(store.stats.loads).toBe(loads + 1);
+    await store.close();
+    await other.close();
+  });
 });
