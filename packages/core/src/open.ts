@@ -12,12 +12,12 @@ let shared: Promise<SqliteStore> | undefined;
 
 /**
  * The process-wide store, opened on first use at `path` (default `.session-buddy/skill_metrics.db`).
- * Later calls return the same store whatever path they pass; close it to open another.
+ * Later calls return the same store whatever path they pass; once it is closed, the next call opens
+ * a new one.
  */
 export function getStore(path?: string): Promise<SqliteStore> {
   if (!shared) {
-    const opening = openStore(path === undefined ? {} : { path });
-    shared = opening.then((store) => {
+    const opening = openStore(path === undefined ? {} : { path }).then((store) => {
       const close = store.close.bind(store);
       store.close = async () => {
         if (shared === opening) shared = undefined;
@@ -26,8 +26,9 @@ export function getStore(path?: string): Promise<SqliteStore> {
       return store;
     });
     opening.catch(() => {
-      if (shared) shared = undefined;
+      if (shared === opening) shared = undefined;
     });
+    shared = opening;
   }
   return shared;
 }

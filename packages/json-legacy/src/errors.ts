@@ -1,4 +1,4 @@
-import { SkillMetricsError } from '@skill-metrics/core/contract';
+import { SkillMetricsError, StorageError, StoreBusyError } from '@skill-metrics/core/contract';
 
 /** Where in a file a problem is: byte offset from the start, and 1-based line and column (in characters). */
 export interface FilePosition {
@@ -38,20 +38,20 @@ export class LegacyFileError extends SkillMetricsError {
   }
 }
 
-/** The file's lock could not be taken in time, or was lost while writing; nothing was written. */
-export class LegacyLockError extends SkillMetricsError {
+/** The file's lock could not be taken in time, or was lost while writing; nothing was written. Retryable. */
+export class LegacyLockError extends StoreBusyError {
   readonly path: string;
   constructor(path: string, problem: string, options?: { cause?: unknown }) {
-    super('LEGACY_LOCK', `${path}: ${problem}`, options);
+    super(`${path}: ${problem}`, { ...options, code: 'LEGACY_LOCK' });
     this.path = path;
   }
 }
 
 /** Writing the file failed (disk full, permissions); the file on disk is the one before the write. */
-export class LegacyWriteError extends SkillMetricsError {
+export class LegacyWriteError extends StorageError {
   readonly path: string;
   constructor(path: string, problem: string, options?: { cause?: unknown }) {
-    super('LEGACY_WRITE', `${path}: ${problem}`, options);
+    super('LEGACY_WRITE', `${path}: ${problem}`, false, options);
     this.path = path;
   }
 }

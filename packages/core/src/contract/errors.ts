@@ -71,6 +71,53 @@ export class StoreOpenError extends SkillMetricsError {
   }
 }
 
+/**
+ * The storage itself failed — the database or file could not do what was asked — and nothing was
+ * changed. `retryable` says whether the same call may succeed later (a lock held by another writer).
+ */
+export class StorageError extends SkillMetricsError {
+  readonly retryable: boolean;
+  constructor(code: string, message: string, retryable: boolean, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.retryable = retryable;
+  }
+}
+
+/** Another writer held the lock past the store's timeout. Retryable. */
+export class StoreBusyError extends StorageError {
+  constructor(message: string, options?: { cause?: unknown; code?: string }) {
+    super(options?.code ?? 'STORE_BUSY', message, true, options);
+  }
+}
+
+/** The storage is read-only: opened so, or its file or folder cannot be written. */
+export class StoreReadOnlyError extends StorageError {
+  constructor(message: string, options?: { cause?: unknown; code?: string }) {
+    super(options?.code ?? 'STORE_READONLY', message, false, options);
+  }
+}
+
+/** The disk, or the database's size limit, is full. */
+export class StoreFullError extends StorageError {
+  constructor(message: string, options?: { cause?: unknown; code?: string }) {
+    super(options?.code ?? 'STORE_FULL', message, false, options);
+  }
+}
+
+/** The storage could not be read or written (an I/O error, a damaged file). */
+export class StoreIOError extends StorageError {
+  constructor(message: string, options?: { cause?: unknown; code?: string }) {
+    super(options?.code ?? 'STORE_IO', message, false, options);
+  }
+}
+
+/** A call came at a time it cannot be answered (a reader's summary before the end of the file). */
+export class InvalidStateError extends SkillMetricsError {
+  constructor(message: string) {
+    super('INVALID_STATE', message);
+  }
+}
+
 /** The database's migrations do not match the ones this version ships (changed, unknown or newer). */
 export class MigrationError extends SkillMetricsError {
   constructor(message: string, options?: { cause?: unknown }) {

@@ -1,3 +1,4 @@
+import type { SkillMetricsError } from '../contract/errors.js';
 import type {
   Invocation,
   RecordResult,
@@ -45,6 +46,8 @@ export interface StoreBackend {
   contextTotals(kind: ContextKind, key: string): Promise<ContextSkillTotals[]>;
 
   close(): Promise<void>;
+  /** The typed error for a failure of the storage itself (what a backend's driver throws). */
+  storageError(error: unknown): SkillMetricsError;
 }
 
 /** A new invocation, as `trackInvocation` starts it. */

@@ -1,4 +1,4 @@
-import { describe, InvalidInputError, StoreClosedError } from '../contract/errors.js';
+import { describe, InvalidInputError, SkillMetricsError, StoreClosedError } from '../contract/errors.js';
 import { formatEpochMs } from '../contract/time.js';
 import type {
   AnalyticsStore,
@@ -29,12 +29,13 @@ import {
   checkTrackOptions,
 } from './checks.js';
 import { writeLegacyExport } from './export.js';
-import { checkInvocationQuery, checkQuantiles } from './query.js';
+import { checkCount, checkInvocationQuery, checkQuantiles } from './query.js';
+import { countOutcomes } from './record.js';
 import { formatReport } from './report.js';
 import { checkSearch } from './search.js';
 import { timelineRange } from './timeline.js';
 import { byContextUsage, summarize, toContextFigures, toProjectMetrics } from './totals.js';
-import { trackWith } from './track.js';
+import { type TrackErrorHandler, trackWith, warnOnce } from './track.js';
 
 /** Where a store reads the time: wall clock for timestamps, a monotonic clock for durations. */
 export interface Clock {
@@ -44,28 +45,49 @@ export interface Clock {
   monotonic(): number;
 }
 
-const PERCENTILE_OPTIONS: ReadonlySet<string> = new Set(['exact']);
-
 export const SYSTEM_CLOCK: Clock = { now: () => Date.now(), monotonic: () => performance.now() };
 
+/** The options every store takes. */
 export interface EngineOptions {
   /** The clocks the store reads (tests give their own). @default the system's */
   clock?: Clock;
+  /**
+   * Where `track()` sends a failure to record its invocation, which it keeps from the caller.
+   * @default one warning line (`process.emitWarning`)
+   */
+  onError?: TrackErrorHandler;
+  /**
+   * `recordInvocations` commits a large batch this many invocations at a time, so that a long
+   * import never holds the write lock long: each chunk is whole or not at all.
+   * @default the store's (SQLite: 2000; the legacy file: the whole batch)
+   */
+  importChunkSize?: number;
 }
+
+/** The names of the engine's options, for the stores' own checks of theirs. */
+export const ENGINE_OPTIONS = ['clock', 'onError', 'importChunkSize'] as const;
+
+const PERCENTILE_OPTIONS: ReadonlySet<string> = new Set(['exact']);
 
 /**
  * The part of every store that does not depend on the storage: it checks every input, starts and
  * times invocations, and turns what the backend stores into the contract's answers. A store is an
- * `EngineStore` over its own `StoreBackend`.
+ * `EngineStore` over its own `StoreBackend`; a failure of the storage reaches the caller typed
+ * (`StorageError`), never raw.
  */
 export class EngineStore implements AnalyticsStore {
   readonly #backend: StoreBackend;
   readonly #clock: Clock;
+  readonly #onError: TrackErrorHandler;
+  readonly #chunkSize: number;
   #closed = false;
 
-  constructor(backend: StoreBackend, options: EngineOptions = {}) {
+  constructor(backend: StoreBackend, options: EngineOptions = {}, defaultChunkSize = Number.POSITIVE_INFINITY) {
+    const checked = checkEngineOptions(options, defaultChunkSize);
     this.#backend = backend;
-    this.#clock = options.clock ?? SYSTEM_CLOCK;
+    this.#clock = checked.clock;
+    this.#onError = checked.onError;
+    this.#chunkSize = checked.importChunkSize;
   }
 
   /** Whether `close()` has been called. */
@@ -78,14 +100,19 @@ export class EngineStore implements AnalyticsStore {
     checkSkillName(skillName);
     const o = checkTrackOptions(options);
     const clock = this.#clock;
-    const id = await this.#backend.insertPending({
-      skillName,
-      invokedAt: formatEpochMs(clock.now()),
-      workflowPath: o.workflowPath,
-      sessionId: o.sessionId,
-      projectPath: o.projectPath,
-      userContext: o.userContext,
-    });
+    let id: string;
+    try {
+      id = await this.#backend.insertPending({
+        skillName,
+        invokedAt: formatEpochMs(clock.now()),
+        workflowPath: o.workflowPath,
+        sessionId: o.sessionId,
+        projectPath: o.projectPath,
+        userContext: o.userContext,
+      });
+    } catch (error) {
+      throw this.#typed(error);
+    }
     const started = clock.monotonic();
     return {
       invocationId: id,
@@ -93,66 +120,82 @@ export class EngineStore implements AnalyticsStore {
         this.#ensureOpen();
         const c = checkCompleteOptions(completeOptions);
         const durationSeconds = (clock.monotonic() - started) / 1000;
-        await this.#backend.finish(id, {
-          completed: c.completed,
-          completedAt: formatEpochMs(clock.now()),
-          durationSeconds,
-          errorType: c.errorType,
-          followUpActions: c.followUpActions,
-        });
+        try {
+          await this.#backend.finish(id, {
+            completed: c.completed,
+            completedAt: formatEpochMs(clock.now()),
+            durationSeconds,
+            errorType: c.errorType,
+            followUpActions: c.followUpActions,
+          });
+        } catch (error) {
+          throw this.#typed(error);
+        }
       },
     };
   }
 
   track<T>(skillName: string, fn: () => T | Promise<T>, options?: TrackOptions): Promise<T> {
-    return trackWith(this, skillName, fn, options);
+    return trackWith(this, this.#onError, skillName, fn, options);
   }
 
   async recordInvocation(invocation: InvocationInput): Promise<RecordResult> {
     this.#ensureOpen();
-    const [result] = await this.#backend.record([checkInvocationInput(invocation)]);
+    const [result] = await this.#call(this.#backend.record([checkInvocationInput(invocation)]));
     return result as RecordResult;
   }
 
   async recordInvocations(invocations: Iterable<InvocationInput>): Promise<RecordBatchResult> {
     this.#ensureOpen();
     const batch = checkInvocationBatch(invocations);
-    const counts = { inserted: 0, completed: 0, unchanged: 0 };
-    if (batch.length === 0) return counts;
-    for (const r of await this.#backend.record(batch)) counts[r.outcome] += 1;
-    return counts;
+    const results: RecordResult[] = [];
+    for (let from = 0; from < batch.length; from += this.#chunkSize) {
+      // Between chunks, other work of this process (a live track) gets its turn at the lock.
+      if (from > 0) await new Promise((resolve) => setImmediate(resolve));
+      this.#ensureOpen();
+      results.push(...(await this.#call(this.#backend.record(batch.slice(from, from + this.#chunkSize)))));
+    }
+    return countOutcomes(results);
   }
 
   async getSkillMetrics(skillName: string): Promise<SkillMetrics | null> {
     this.#ensureOpen();
-    return this.#backend.skillMetrics(checkSkillName(skillName));
+    return this.#call(this.#backend.skillMetrics(checkSkillName(skillName)));
   }
 
   async getAllMetrics(): Promise<Map<string, SkillMetrics>> {
     this.#ensureOpen();
     const result = new Map<string, SkillMetrics>();
-    for (const m of await this.#backend.allMetrics()) result.set(m.skillName, m);
+    for (const m of await this.#call(this.#backend.allMetrics())) result.set(m.skillName, m);
     return result;
   }
 
   async getSummary(): Promise<MetricsSummary> {
     this.#ensureOpen();
-    return summarize(await this.#backend.usage());
+    return summarize(await this.#call(this.#backend.usage()));
   }
 
   async *listInvocations(query: InvocationQuery = {}): AsyncGenerator<Invocation> {
     this.#ensureOpen();
     const { filter, pageSize } = checkInvocationQuery(query);
-    for await (const invocation of this.#backend.list(filter, pageSize)) {
+    const pages = this.#backend.list(filter, pageSize)[Symbol.asyncIterator]();
+    for (;;) {
+      let next: IteratorResult<Invocation>;
+      try {
+        next = await pages.next();
+      } catch (error) {
+        throw this.#typed(error);
+      }
+      if (next.done) return;
       this.#ensureOpen();
-      yield invocation;
+      yield next.value;
     }
   }
 
   async getDurationPercentiles(
     skillName: string,
     qs: readonly number[],
-    options: { exact?: boolean } = {},
+    options?: { exact?: boolean },
   ): Promise<Array<number | null>> {
     this.#ensureOpen();
     checkSkillName(skillName);
@@ -161,24 +204,24 @@ export class EngineStore implements AnalyticsStore {
     if (exact !== undefined && typeof exact !== 'boolean') {
       throw new InvalidInputError('options.exact', `must be a boolean, got ${describe(exact)}`);
     }
-    return this.#backend.durationPercentiles(skillName, qs, exact === true);
+    return this.#call(this.#backend.durationPercentiles(skillName, qs, exact === true));
   }
 
   async getSkillTimeline(skillName: string, options?: TimelineOptions): Promise<TimelineBucket[]> {
     this.#ensureOpen();
     checkSkillName(skillName);
-    return this.#backend.timeline(skillName, timelineRange(options, this.#clock.now()));
+    return this.#call(this.#backend.timeline(skillName, timelineRange(options, this.#clock.now())));
   }
 
   async getTimeline(options?: TimelineOptions): Promise<TimelineBucket[]> {
     this.#ensureOpen();
-    return this.#backend.timeline(null, timelineRange(options, this.#clock.now()));
+    return this.#call(this.#backend.timeline(null, timelineRange(options, this.#clock.now())));
   }
 
   async searchWorkflowPaths(query: string, options?: { limit?: number }): Promise<WorkflowPathMatch[]> {
     this.#ensureOpen();
     const { words, limit } = checkSearch(query, options);
-    return words.length === 0 ? [] : this.#backend.searchPaths(words, limit);
+    return words.length === 0 ? [] : this.#call(this.#backend.searchPaths(words, limit));
   }
 
   async getSessionSkills(sessionId: string): Promise<ContextSkillFigures[]> {
@@ -210,14 +253,50 @@ export class EngineStore implements AnalyticsStore {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#backend.close();
+    await this.#call(this.#backend.close());
   }
 
   async #contextFigures(kind: 'session' | 'project', key: string): Promise<ContextSkillFigures[]> {
-    return (await this.#backend.contextTotals(kind, key)).sort(byContextUsage).map(toContextFigures);
+    return (await this.#call(this.#backend.contextTotals(kind, key))).sort(byContextUsage).map(toContextFigures);
+  }
+
+  /** The backend's answer, or its failure typed. */
+  async #call<T>(answer: Promise<T>): Promise<T> {
+    try {
+      return await answer;
+    } catch (error) {
+      throw this.#typed(error);
+    }
+  }
+
+  #typed(error: unknown): SkillMetricsError {
+    return error instanceof SkillMetricsError ? error : this.#backend.storageError(error);
   }
 
   #ensureOpen(): void {
     if (this.#closed) throw new StoreClosedError();
   }
+}
+
+/**
+ * The engine's options, checked, with their defaults. A store checks them before it opens its
+ * storage, so that a bad option leaves nothing open.
+ */
+export function checkEngineOptions(options: EngineOptions, defaultChunkSize = Number.POSITIVE_INFINITY) {
+  const c = options.clock as Partial<Clock> | null | undefined;
+  if (
+    c !== undefined &&
+    (c === null || typeof c !== 'object' || typeof c.now !== 'function' || typeof c.monotonic !== 'function')
+  ) {
+    throw new InvalidInputError('clock', 'must be an object with now() and monotonic()');
+  }
+  if (options.onError !== undefined && typeof options.onError !== 'function') {
+    throw new InvalidInputError('onError', `must be a function, got ${describe(options.onError)}`);
+  }
+  return {
+    clock: (c as Clock | undefined) ?? SYSTEM_CLOCK,
+    onError: options.onError ?? warnOnce,
+    importChunkSize:
+      options.importChunkSize === undefined ? defaultChunkSize : checkCount(options.importChunkSize, 'importChunkSize'),
+  };
 }

@@ -22,6 +22,11 @@ function codePointRank(unit: number): number {
 
 const LONE_SURROGATE = /\p{Cs}/u;
 
+/** Whether `value` has no lone surrogate. */
+export function isWellFormed(value: string): boolean {
+  return !LONE_SURROGATE.test(value);
+}
+
 /**
  * `value` when it is well-formed Unicode; a lone surrogate (half of a pair, as `str.slice()` through
  * an emoji leaves) cannot be stored as UTF-8 (SQLite would turn it into U+FFFD, PostgreSQL refuses

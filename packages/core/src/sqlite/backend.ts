@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { and, asc, eq, isNotNull, isNull, type SQL, sql } from 'drizzle-orm';
-import { InvocationAlreadyCompletedError, UnknownInvocationError } from '../contract/errors.js';
+import { InvocationAlreadyCompletedError, type StorageError, UnknownInvocationError } from '../contract/errors.js';
 import { uuidv7 } from '../contract/ids.js';
 import { DurationSketch, exactPercentiles } from '../contract/sketch.js';
 import { nowTimestamp } from '../contract/time.js';
@@ -23,6 +23,7 @@ import type { ContextKind, ContextSkillTotals, SummaryInput } from '../engine/to
 import { toSkillMetrics } from '../engine/totals.js';
 import { type FinishedEverywhere, planUpdate, type StoredSkill, type TotalsUpdate } from '../engine/update.js';
 import { skillInvocation as inv } from '../schema/sqlite.js';
+import { sqliteStorageError } from './errors.js';
 import { ALL_SKILLS, type Db, invocationColumns, prepareStatements, type Statements } from './statements.js';
 
 const p = sql.placeholder;
@@ -173,6 +174,10 @@ export class SqliteBackend implements StoreBackend {
 
   async close(): Promise<void> {
     this.#client.close();
+  }
+
+  storageError(error: unknown): StorageError {
+    return sqliteStorageError(error, this.#client.name);
   }
 
   /** Marks a pending invocation finished and adds it to every figure. Runs inside a transaction. */

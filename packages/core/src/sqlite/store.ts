@@ -1,9 +1,17 @@
-import { mkdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
-import { SkillMetricsError, StoreClosedError, StoreOpenError } from '../contract/errors.js';
-import { type EngineOptions, EngineStore } from '../engine/store.js';
+import {
+  describe,
+  InvalidInputError,
+  MigrationError,
+  SkillMetricsError,
+  StoreClosedError,
+  StoreOpenError,
+} from '../contract/errors.js';
+import { checkOptions, checkText } from '../engine/checks.js';
+import { checkEngineOptions, ENGINE_OPTIONS, type EngineOptions, EngineStore } from '../engine/store.js';
 import { SqliteBackend } from './backend.js';
 import { migrate, pendingMigrations } from './migrations.js';
 import { type Db, schema } from './statements.js';
@@ -11,13 +19,16 @@ import { type Db, schema } from './statements.js';
 /** Where `openStore()` keeps its database when no path is given, relative to the working directory. */
 export const DEFAULT_DB_PATH = '.session-buddy/skill_metrics.db';
 
+/** How many invocations `recordInvocations` commits at a time: about 30 ms of the write lock here. */
+export const SQLITE_IMPORT_CHUNK = 2000;
+
 export interface SqliteStoreOptions extends EngineOptions {
   /**
    * The database file; created with its folder if missing. `':memory:'` keeps it in memory.
    * @default '.session-buddy/skill_metrics.db'
    */
   path?: string;
-  /** How long a write waits for another process's lock before failing, in ms. @default 5000 */
+  /** How long a write waits for another process's lock before failing with `StoreBusyError`, in ms. @default 5000 */
   busyTimeoutMs?: number;
   /**
    * `'normal'` survives a crash of the process (the WAL is in the OS); `'full'` also survives a
@@ -25,7 +36,15 @@ export interface SqliteStoreOptions extends EngineOptions {
    * @default 'normal'
    */
   synchronous?: 'normal' | 'full';
+  /**
+   * Opens an existing, up-to-date database for reading only: nothing is created, migrated or
+   * written, and every write rejects with `StoreReadOnlyError`.
+   * @default false
+   */
+  readonly?: boolean;
 }
+
+const OPTIONS: ReadonlySet<string> = new Set(['path', 'busyTimeoutMs', 'synchronous', 'readonly', ...ENGINE_OPTIONS]);
 
 /**
  * The store on SQLite through better-sqlite3: one file, many processes, WAL mode. Every write is
@@ -42,7 +61,7 @@ export class SqliteStore extends EngineStore {
 
   constructor(options: SqliteStoreOptions = {}) {
     const opened = openDatabase(options);
-    super(new SqliteBackend(opened.client, opened.db), options);
+    super(new SqliteBackend(opened.client, opened.db), options, SQLITE_IMPORT_CHUNK);
     this.path = opened.path;
     this.migrationsApplied = opened.migrationsApplied;
     this.#db = opened.db;
@@ -55,30 +74,99 @@ export class SqliteStore extends EngineStore {
   }
 }
 
-/** Opens the file, refuses one it cannot use (leaving it untouched), switches to WAL and migrates. */
+/** Checks the options, opens the file — refusing one it cannot use, untouched — switches to WAL and migrates. */
 function openDatabase(options: SqliteStoreOptions) {
-  const memory = options.path === ':memory:';
-  const path = memory ? ':memory:' : resolve(options.path ?? DEFAULT_DB_PATH);
-  const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
-  if (!memory) mkdirSync(dirname(path), { recursive: true });
+  const o = checkOptions(options, 'options', OPTIONS) as SqliteStoreOptions;
+  checkEngineOptions(o);
+  const given = o.path === undefined ? DEFAULT_DB_PATH : checkText(o.path, 'path');
+  if (given.length === 0) throw new InvalidInputError('path', 'must not be empty');
+  const memory = given === ':memory:';
+  const busyTimeoutMs = o.busyTimeoutMs ?? 5000;
+  if (!Number.isSafeInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
+    throw new InvalidInputError(
+      'busyTimeoutMs',
+      `must be a whole number of milliseconds ≥ 0, got ${describe(busyTimeoutMs)}`,
+    );
+  }
+  const synchronous = o.synchronous ?? 'normal';
+  if (synchronous !== 'normal' && synchronous !== 'full') {
+    throw new InvalidInputError('synchronous', `must be 'normal' or 'full', got ${describe(synchronous)}`);
+  }
+  const readonly = o.readonly ?? false;
+  if (typeof readonly !== 'boolean')
+    throw new InvalidInputError('readonly', `must be a boolean, got ${describe(readonly)}`);
+  if (readonly && memory) throw new InvalidInputError('readonly', 'cannot apply to an in-memory database');
+
+  const path = memory ? ':memory:' : resolve(given);
+  if (!memory) checkPlace(path, readonly);
   let client: Database.Database;
   try {
-    client = new Database(path, { timeout: busyTimeoutMs });
+    client = new Database(path, { timeout: busyTimeoutMs, readonly });
   } catch (error) {
     throw new StoreOpenError(path, (error as Error).message, { cause: error });
   }
   try {
     // Refuse an incompatible database before anything (even the journal mode) is written to it.
-    pendingMigrations(client);
-    if (!memory) useWal(client, busyTimeoutMs);
-    client.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+    const pending = pendingMigrations(client);
+    refuseForeign(client, path, pending.length);
+    if (readonly && pending.length > 0) {
+      throw new MigrationError(
+        `${path} needs ${pending.length} migration(s) this version ships; open it once without readonly to apply them`,
+      );
+    }
+    if (!memory && !readonly) useWal(client, busyTimeoutMs);
+    client.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     client.pragma('foreign_keys = ON');
-    const migrationsApplied = migrate(client);
+    const migrationsApplied = readonly ? [] : migrate(client);
     return { path, client, db: drizzle({ client, schema }), migrationsApplied };
   } catch (error) {
     client.close();
     if (error instanceof SkillMetricsError) throw error;
     throw new StoreOpenError(path, (error as Error).message, { cause: error });
+  }
+}
+
+/** The file's folder must exist or be made, and — unless opened read-only — the file and folder be writable. */
+function checkPlace(path: string, readonly: boolean): void {
+  if (readonly) {
+    if (!existsSync(path))
+      throw new StoreOpenError(path, 'no database at this path (readonly opens only an existing one)');
+    return;
+  }
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+  } catch (error) {
+    throw new StoreOpenError(path, `cannot make its folder: ${(error as Error).message}`, { cause: error });
+  }
+  for (const [target, what] of [
+    [dirname(path), 'its folder'],
+    [path, 'the file'],
+  ] as const) {
+    if (target === path && !existsSync(path)) continue;
+    try {
+      accessSync(target, constants.W_OK);
+    } catch (error) {
+      throw new StoreOpenError(path, `${what} is read-only; open it with { readonly: true } to read it`, {
+        cause: error,
+      });
+    }
+  }
+}
+
+/** A database that holds tables but never had a skill-metrics migration is someone else's: left as it is. */
+function refuseForeign(client: Database.Database, path: string, pending: number): void {
+  if (pending === 0) return;
+  const tables = client
+    .prepare(
+      "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != 'schema_migrations'",
+    )
+    .pluck()
+    .all() as string[];
+  const hasMigrations = client.prepare("SELECT 1 FROM sqlite_master WHERE name = 'schema_migrations'").get();
+  if (tables.length > 0 && !hasMigrations) {
+    throw new MigrationError(
+      `${path} is not a skill-metrics database: it holds tables (${tables.slice(0, 5).join(', ')}) but no schema_migrations; it was left untouched`,
+    );
   }
 }
 

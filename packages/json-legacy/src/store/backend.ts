@@ -4,6 +4,10 @@ import {
   InvocationAlreadyCompletedError,
   type RecordResult,
   type SkillMetrics,
+  type StorageError,
+  StoreFullError,
+  StoreIOError,
+  StoreReadOnlyError,
   type TimelineBucket,
   UnknownInvocationError,
   type WorkflowPathMatch,
@@ -141,6 +145,15 @@ export class LegacyFileBackend implements StoreBackend {
   /** Waits for every change already made to be written. */
   async close(): Promise<void> {
     await this.#commits.drain();
+  }
+
+  storageError(error: unknown): StorageError {
+    const code = (error as NodeJS.ErrnoException).code;
+    const message = `${this.file.path}: ${(error as Error).message ?? String(error)}`;
+    if (code === 'ENOSPC' || code === 'EDQUOT') return new StoreFullError(message, { cause: error });
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS')
+      return new StoreReadOnlyError(message, { cause: error });
+    return new StoreIOError(message, { cause: error });
   }
 
   /** p50, p95 and p99 of every skill, exact, from one pass over the list; kept until the state changes. */

@@ -1,6 +1,13 @@
 import { resolve } from 'node:path';
-import { InvalidInputError, StoreClosedError, systemTimeZone } from '@skill-metrics/core/contract';
-import { type EngineOptions, EngineStore } from '@skill-metrics/core/engine';
+import { describe, InvalidInputError, StoreClosedError, systemTimeZone } from '@skill-metrics/core/contract';
+import {
+  checkEngineOptions,
+  checkOptions,
+  checkText,
+  ENGINE_OPTIONS,
+  type EngineOptions,
+  EngineStore,
+} from '@skill-metrics/core/engine';
 import { checkTimeZone } from '../legacy-time.js';
 import type { LegacyQuirk } from '../quirks.js';
 import { LegacyFileBackend } from './backend.js';
@@ -33,6 +40,15 @@ export interface LegacyStoreOptions extends EngineOptions {
   durable?: boolean;
 }
 
+const OPTIONS: ReadonlySet<string> = new Set([
+  'path',
+  'timeZone',
+  'lockStaleMs',
+  'lockTimeoutMs',
+  'durable',
+  ...ENGINE_OPTIONS,
+]);
+
 /**
  * The store over the legacy `skill_metrics.json`, in the old tracker's format, made safe: every
  * write happens under an inter-process lock, re-reads the file first so no other writer's update is
@@ -48,14 +64,21 @@ export class LegacyJsonStore extends EngineStore {
   readonly #backend: LegacyFileBackend;
 
   constructor(options: LegacyStoreOptions = {}) {
-    const path = resolve(options.path ?? DEFAULT_LEGACY_PATH);
-    const timeZone = checkTimeZone(options.timeZone ?? systemTimeZone());
+    const o = checkOptions(options, 'options', OPTIONS) as LegacyStoreOptions;
+    checkEngineOptions(o);
+    const given = o.path === undefined ? DEFAULT_LEGACY_PATH : checkText(o.path, 'path');
+    if (given.length === 0) throw new InvalidInputError('path', 'must not be empty');
+    const path = resolve(given);
+    const timeZone = checkTimeZone(o.timeZone ?? systemTimeZone());
+    const durable = o.durable ?? true;
+    if (typeof durable !== 'boolean')
+      throw new InvalidInputError('durable', `must be a boolean, got ${describe(durable)}`);
     const backend = new LegacyFileBackend(path, timeZone, {
-      lockStaleMs: positive(options.lockStaleMs ?? 10_000, 'lockStaleMs'),
-      lockTimeoutMs: positive(options.lockTimeoutMs ?? 30_000, 'lockTimeoutMs'),
-      durable: options.durable ?? true,
+      lockStaleMs: positive(o.lockStaleMs ?? 10_000, 'lockStaleMs'),
+      lockTimeoutMs: positive(o.lockTimeoutMs ?? 30_000, 'lockTimeoutMs'),
+      durable,
     });
-    super(backend, options);
+    super(backend, o);
     this.path = path;
     this.timeZone = timeZone;
     this.#backend = backend;
@@ -92,7 +115,7 @@ export async function openLegacyStore(options: LegacyStoreOptions = {}): Promise
 
 function positive(value: number, field: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new InvalidInputError(field, `must be a positive number of milliseconds, got ${String(value)}`);
+    throw new InvalidInputError(field, `must be a positive number of milliseconds, got ${describe(value)}`);
   }
   return value;
 }
