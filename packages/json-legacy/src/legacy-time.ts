@@ -27,20 +27,30 @@ export function checkTimeZone(timeZone: unknown): string {
  * A canonical UTC timestamp as the old tracker wrote times: `datetime.now().isoformat()`, naive local
  * time in `timeZone`, with the fraction left out when the microseconds are zero. A local time that
  * does not name one instant (the repeated hour when clocks go back) is written with its UTC offset
- * instead (`2026-11-01T01:30:00-04:00`), which Python's `fromisoformat` reads too.
+ * instead (`2026-11-01T01:30:00-04:00`), which Python's `fromisoformat` reads too; an instant whose
+ * local time Python cannot write (before year 1 there, or an offset in seconds) is written in UTC
+ * (`0001-01-01T00:00:00+00:00`).
  */
 export function toLegacyTimestamp(canonical: string, timeZone: string): string {
   const micros = canonical.slice(20, 26);
+  const fraction = micros === '000000' ? '' : `.${micros}`;
   const epochSeconds = Math.floor(timestampToEpochMs(`${canonical.slice(0, 19)}.000000Z`) / 1000);
   const [y, mo, d, h, mi, s] = wallClock(epochSeconds * 1000, timeZone);
-  const wall = `${pad(y, 4)}-${pad(mo)}-${pad(d)}T${pad(h)}:${pad(mi)}:${pad(s)}`;
-  const fraction = micros === '000000' ? '' : `.${micros}`;
-  const naive = `${wall}${fraction}`;
-  if (toCanonicalTimestamp(naive, { naiveTimeZone: timeZone }) === canonical) return naive;
+  const naive = `${pad(y, 4)}-${pad(mo)}-${pad(d)}T${pad(h)}:${pad(mi)}:${pad(s)}${fraction}`;
   const offsetMin = Math.round((utcMs(y, mo, d, h, mi, s) / 1000 - epochSeconds) / 60);
   const sign = offsetMin < 0 ? '-' : '+';
   const abs = Math.abs(offsetMin);
-  return `${naive}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
+  const withOffset = `${naive}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
+  for (const text of [naive, withOffset]) if (readsBackAs(text, timeZone, canonical)) return text;
+  return `${canonical.slice(0, 19)}${fraction}+00:00`;
+}
+
+function readsBackAs(text: string, timeZone: string, canonical: string): boolean {
+  try {
+    return toCanonicalTimestamp(text, { naiveTimeZone: timeZone }) === canonical;
+  } catch {
+    return false;
+  }
 }
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];

@@ -187,6 +187,7 @@ export function wallClock(instant: number, timeZone: string): [number, number, n
         hour: 'numeric',
         minute: 'numeric',
         second: 'numeric',
+        era: 'short',
       });
     } catch {
       throw new InvalidInputError('timeZone', `is not a known IANA time zone: ${JSON.stringify(timeZone)}`);
@@ -194,8 +195,14 @@ export function wallClock(instant: number, timeZone: string): [number, number, n
     zoneFormatters.set(timeZone, fmt);
   }
   const p: Record<string, number> = {};
-  for (const part of fmt.formatToParts(new Date(instant))) p[part.type] = Number(part.value);
-  return [p.year ?? 0, p.month ?? 1, p.day ?? 1, p.hour ?? 0, p.minute ?? 0, p.second ?? 0];
+  let beforeChrist = false;
+  for (const part of fmt.formatToParts(new Date(instant))) {
+    if (part.type === 'era') beforeChrist = part.value === 'BC';
+    else p[part.type] = Number(part.value);
+  }
+  // The calendar has no year 0: 1 BC is year 0, 2 BC year -1.
+  const year = beforeChrist ? 1 - (p.year ?? 1) : (p.year ?? 0);
+  return [year, p.month ?? 1, p.day ?? 1, p.hour ?? 0, p.minute ?? 0, p.second ?? 0];
 }
 
 function zoneOffsetMs(instant: number, timeZone: string): number {

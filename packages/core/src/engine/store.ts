@@ -100,11 +100,12 @@ export class EngineStore implements AnalyticsStore {
     checkSkillName(skillName);
     const o = checkTrackOptions(options);
     const clock = this.#clock;
+    const startMs = clock.now();
     let id: string;
     try {
       id = await this.#backend.insertPending({
         skillName,
-        invokedAt: formatEpochMs(clock.now()),
+        invokedAt: formatEpochMs(startMs),
         workflowPath: o.workflowPath,
         sessionId: o.sessionId,
         projectPath: o.projectPath,
@@ -123,7 +124,9 @@ export class EngineStore implements AnalyticsStore {
         try {
           await this.#backend.finish(id, {
             completed: c.completed,
-            completedAt: formatEpochMs(clock.now()),
+            // The start on the wall clock plus the duration on the monotonic one: a wall clock set
+            // back while it ran cannot make an invocation end before it began.
+            completedAt: formatEpochMs(startMs + durationSeconds * 1000),
             durationSeconds,
             errorType: c.errorType,
             followUpActions: c.followUpActions,

@@ -1,15 +1,19 @@
 import { describe } from 'vitest';
 import type { AnalyticsStore } from '../contract/types.js';
+import type { EngineOptions } from '../engine/store.js';
 import { closingAfterEach } from './reference.js';
 import { describeContexts } from './suites/contexts.js';
 import { describeReport } from './suites/report.js';
 import { describeSearch } from './suites/search.js';
 import { describeDurationsOverTime } from './suites/time.js';
 
+/** Opens a store for an analytics suite's test. */
+export type OpenAnalyticsStore = (options?: EngineOptions) => Promise<AnalyticsStore>;
+
 /** How the analytics suite gets stores of one kind. */
 export interface AnalyticsSubject {
-  /** Opens a new, empty store. */
-  open(): Promise<AnalyticsStore>;
+  /** Opens a new, empty store, with the engine's options (a test's clock) when given. */
+  open(options?: EngineOptions): Promise<AnalyticsStore>;
 }
 
 /**
@@ -18,7 +22,7 @@ export interface AnalyticsSubject {
  */
 export function describeAnalyticsContract(name: string, subject: AnalyticsSubject): void {
   describe(`${name} — analytics contract`, () => {
-    const open = closingAfterEach(() => subject.open());
+    const open = closingAfterEach((options?: EngineOptions) => subject.open(options));
     describeDurationsOverTime(open);
     describeSearch(open);
     describeContexts(open);

@@ -1,17 +1,22 @@
 import { describe } from 'vitest';
 import type { SkillMetricsStore } from '../contract/types.js';
+import type { EngineOptions } from '../engine/store.js';
 import { closingAfterEach } from './reference.js';
 import { describeBadInput } from './suites/errors.js';
 import { describeLifecycle } from './suites/lifecycle.js';
 import { describeListing } from './suites/listing.js';
 import { describeReads } from './suites/reads.js';
 import { describeRecording } from './suites/recording.js';
+import { describeTextAndTime } from './suites/text-and-time.js';
 import { describeWrites } from './suites/writes.js';
 
 /** How the contract suite gets stores of one kind, and what that kind can do. */
+/** Opens a store for a suite's test. */
+export type OpenStore = (options?: EngineOptions) => Promise<SkillMetricsStore>;
+
 export interface ContractSubject {
-  /** Opens a new, empty store. */
-  open(): Promise<SkillMetricsStore>;
+  /** Opens a new, empty store, with the engine's options (a test's clock) when given. */
+  open(options?: EngineOptions): Promise<SkillMetricsStore>;
   /**
    * Opens the storage behind a closed store again, to show that what was written survives. Leave it
    * out for a store that keeps nothing once closed: the durability part is then skipped, by name.
@@ -25,9 +30,10 @@ export interface ContractSubject {
  */
 export function describeStoreContract(name: string, subject: ContractSubject): void {
   describe(`${name} — store contract`, () => {
-    const open = closingAfterEach(() => subject.open());
+    const open = closingAfterEach((options?: EngineOptions) => subject.open(options));
     describeWrites(open);
     describeBadInput(open);
+    describeTextAndTime(open);
     describeRecording(open);
     describeReads(open);
     describeListing(open);

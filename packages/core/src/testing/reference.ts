@@ -22,13 +22,15 @@ export function expectWithinOnePercent(actual: number | null | undefined, exact:
 }
 
 /** Opens stores with `open` for one describe block, and closes every one after each test. */
-export function closingAfterEach<S extends { close(): Promise<void> }>(open: () => Promise<S>): () => Promise<S> {
+export function closingAfterEach<S extends { close(): Promise<void> }, O>(
+  open: (options?: O) => Promise<S>,
+): (options?: O) => Promise<S> {
   const opened: S[] = [];
   afterEach(async () => {
     await Promise.all(opened.splice(0).map((s) => s.close()));
   });
-  return async () => {
-    const store = await open();
+  return async (options) => {
+    const store = await open(options);
     opened.push(store);
     return store;
   };

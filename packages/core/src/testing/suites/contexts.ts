@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { AnalyticsStore } from '../../contract/types.js';
+import type { OpenAnalyticsStore } from '../analytics.js';
 import { item } from '../builders.js';
 
 /** Per-session and per-project figures, over finished invocations only. */
-export function describeContexts(open: () => Promise<AnalyticsStore>): void {
+export function describeContexts(open: OpenAnalyticsStore): void {
   describe('sessions and projects', () => {
     it('gives a session its skills, most used first, finished invocations only', async () => {
       const store = await open();

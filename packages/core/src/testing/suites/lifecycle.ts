@@ -2,10 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { StoreClosedError } from '../../contract/errors.js';
 import type { SkillMetricsStore } from '../../contract/types.js';
 import { listAll, snapshot } from '../builders.js';
+import type { OpenStore } from '../contract.js';
 
 /** Closing, and — for a store that keeps its data — opening the same storage again. */
 export function describeLifecycle(
-  open: () => Promise<SkillMetricsStore>,
+  open: OpenStore,
   reopen: ((closed: SkillMetricsStore) => Promise<SkillMetricsStore>) | undefined,
 ): void {
   describe('lifecycle', () => {

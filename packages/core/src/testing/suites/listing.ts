@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Invocation, InvocationInput, SkillMetricsStore } from '../../contract/types.js';
 import { listAll, testInvocation } from '../builders.js';
+import type { OpenStore } from '../contract.js';
 
 /** `listInvocations`: one stable order, paged with a cursor, every filter. */
-export function describeListing(open: () => Promise<SkillMetricsStore>): void {
+export function describeListing(open: OpenStore): void {
   describe('listInvocations', () => {
     const seed = async (store: SkillMetricsStore) => {
       const items: InvocationInput[] = [];

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { SkillMetricsStore } from '../../contract/types.js';
 import { testInvocation } from '../builders.js';
+import type { OpenStore } from '../contract.js';
 import { expectWithinOnePercent, referencePercentile } from '../reference.js';
 
 /** The figures read back: any text a key, first/last by start, usage order, summaries, percentiles. */
-export function describeReads(open: () => Promise<SkillMetricsStore>): void {
+export function describeReads(open: OpenStore): void {
   describe('metrics', () => {
     it('counts keys of any text as themselves', async () => {
       const store = await open();

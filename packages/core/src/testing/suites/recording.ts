@@ -2,9 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { InvalidInputError, InvocationConflictError } from '../../contract/errors.js';
 import type { InvocationInput, SkillMetricsStore } from '../../contract/types.js';
 import { listAll, snapshot, testInvocation } from '../builders.js';
+import type { OpenStore } from '../contract.js';
 
 /** Importing invocations with their own ids and times: idempotent, atomic per batch, conflicts refused. */
-export function describeRecording(open: () => Promise<SkillMetricsStore>): void {
+export function describeRecording(open: OpenStore): void {
   describe('recordInvocation', () => {
     it('imports a finished invocation and counts it once however often it is recorded', async () => {
       const store = await open();

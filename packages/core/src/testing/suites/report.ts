@@ -5,10 +5,11 @@ import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../contract/errors.js';
 import type { AnalyticsStore } from '../../contract/types.js';
+import type { OpenAnalyticsStore } from '../analytics.js';
 import { item } from '../builders.js';
 
 /** The legacy report and the legacy export. */
-export function describeReport(open: () => Promise<AnalyticsStore>): void {
+export function describeReport(open: OpenAnalyticsStore): void {
   describe('report and export', () => {
     it("prints the legacy tracker's report", async () => {
       const store = await open();

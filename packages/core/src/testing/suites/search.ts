@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../contract/errors.js';
 import type { AnalyticsStore } from '../../contract/types.js';
+import type { OpenAnalyticsStore } from '../analytics.js';
 import { item } from '../builders.js';
 
 /** Workflow-path search: word prefixes, all words required, any text a safe query. */
-export function describeSearch(open: () => Promise<AnalyticsStore>): void {
+export function describeSearch(open: OpenAnalyticsStore): void {
   describe('workflow-path search', () => {
     const seed = async (store: AnalyticsStore) => {
       const runs: Array<[string, string, number]> = [
@@ -68,6 +69,10 @@ export function describeSearch(open: () => Promise<AnalyticsStore>): void {
       expect(await store.searchWorkflowPaths('')).toEqual([]);
       expect((await store.searchWorkflowPaths('"quick"')).map((m) => m.workflowPath)).toEqual(['quick']);
       await expect(store.searchWorkflowPaths(5 as unknown as string)).rejects.toBeInstanceOf(InvalidInputError);
+      for (const limit of [0, 1.5, 2 ** 53, Number.NaN]) {
+        await expect(store.searchWorkflowPaths('quick', { limit })).rejects.toThrow(/limit/);
+      }
+      await expect(store.searchWorkflowPaths('quick', { max: 3 } as never)).rejects.toThrow(/options\.max/);
     });
 
     it('finds a path as soon as a finished invocation brings it, and not before', async () => {

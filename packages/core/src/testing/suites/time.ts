@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../contract/errors.js';
 import type { AnalyticsStore } from '../../contract/types.js';
+import type { OpenAnalyticsStore } from '../analytics.js';
 import { item } from '../builders.js';
 import { expectWithinOnePercent, referencePercentile } from '../reference.js';
 
 /** Percentiles on request, and timelines: every UTC bucket of a range, late and batched arrivals placed right. */
-export function describeDurationsOverTime(open: () => Promise<AnalyticsStore>): void {
+export function describeDurationsOverTime(open: OpenAnalyticsStore): void {
   describe('getDurationPercentiles', () => {
     const skewed = Array.from({ length: 400 }, (_, i) => (i % 50 === 0 ? 120 + i : 0.2 + (i % 17) * 0.05));
 
@@ -107,6 +108,46 @@ export function describeDurationsOverTime(open: () => Promise<AnalyticsStore>): 
       });
       expect(day?.invocations).toBe(7);
       expectWithinOnePercent(day?.p95DurationSeconds, referencePercentile([1, 2, 3, 4, 5, 6, 7], 0.95));
+    });
+
+    it('closes each hour as live writes move past it, and keeps each day to its own hours', async () => {
+      let ms = Date.UTC(2026, 4, 4, 22, 10);
+      const store = await open({ clock: { now: () => ms, monotonic: () => ms } });
+      const run = async (seconds: number) => {
+        const handle = await store.trackInvocation('live');
+        ms += seconds * 1000;
+        await handle.complete();
+      };
+      await run(1); // 22:10 on the 4th
+      ms += 3_600_000;
+      await run(2); // 23:10
+      ms += 3_600_000;
+      await run(3); // 00:10 on the 5th
+      ms += 1_800_000;
+      await run(4); // 00:40
+      ms += 3_600_000;
+      await run(5); // 01:40: the 5th's first hour is closed now
+      // A late one for the 4th sums that day again, from its own hours only.
+      await store.recordInvocation(item({ skillName: 'live', invokedAt: '2026-05-04T23:30:00Z', durationSeconds: 6 }));
+      const hours = await store.getSkillTimeline('live', {
+        since: '2026-05-04T22:00:00Z',
+        until: '2026-05-05T02:00:00Z',
+      });
+      expect(hours.map((h) => [h.invocations, h.avgDurationSeconds])).toEqual([
+        [1, 1],
+        [2, 4],
+        [2, 3.5],
+        [1, 5],
+      ]);
+      const days = await store.getTimeline({
+        bucket: 'day',
+        since: '2026-05-04T00:00:00Z',
+        until: '2026-05-06T00:00:00Z',
+      });
+      expect(days.map((d) => [d.invocations, d.avgDurationSeconds])).toEqual([
+        [3, 3],
+        [3, 4],
+      ]);
     });
 
     it('places a batch that spans several hours in each of them', async () => {

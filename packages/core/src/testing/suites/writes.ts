@@ -3,9 +3,10 @@ import { InvocationAlreadyCompletedError } from '../../contract/errors.js';
 import { isCanonicalTimestamp } from '../../contract/time.js';
 import type { SkillMetricsStore } from '../../contract/types.js';
 import { listAll } from '../builders.js';
+import type { OpenStore } from '../contract.js';
 
 /** Live invocations: start, complete, `track()`; each counted once, every figure right after each write. */
-export function describeWrites(open: () => Promise<SkillMetricsStore>): void {
+export function describeWrites(open: OpenStore): void {
   describe('tracking', () => {
     it('counts a completed invocation with its duration, path and follow-up actions', async () => {
       const store = await open();
