@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { toCanonicalTimestamp } from '@skill-metrics/core/contract';
+import { InvalidInputError, InvalidStateError, toCanonicalTimestamp } from '@skill-metrics/core/contract';
 import { type LegacyEntry, type LegacyQuirk, legacyInvocationId, readLegacyFile } from '@skill-metrics/json-legacy';
 import { describe, expect, it } from 'vitest';
 
@@ -167,15 +167,23 @@ describe('readLegacyFile', () => {
 
   it('streams in batches, once, and gives the summary only at the end', async () => {
     const file = readLegacyFile(at('tracker.json'), { timeZone: 'UTC' });
-    expect(() => file.summary()).toThrow(/not been read/);
+    expect(() => file.summary()).toThrow(InvalidStateError);
     const batches: number[] = [];
     for await (const batch of file.batches()) batches.push(batch.length);
     expect(batches).toEqual([7]);
-    expect(() => file.batches()).toThrow(/already/);
+    expect(() => file.batches()).toThrow(InvalidStateError);
+    await expect(file.invocations[Symbol.asyncIterator]().next()).rejects.toThrow(/already being read/);
     expect(file.summary().invocationCount).toBe(7);
-    const again = readLegacyFile(at('tracker.json'), { timeZone: 'UTC' });
-    for await (const entry of again.invocations) if (entry.ordinal === 1) break;
+    // A read broken off goes on where it stopped.
+    const again = readLegacyFile(at('tracker.json'), { timeZone: 'UTC', chunkSize: 64 });
+    const seen: number[] = [];
+    for await (const entry of again.invocations) {
+      seen.push(entry.ordinal);
+      if (entry.ordinal === 1) break;
+    }
     expect(() => again.summary()).toThrow(/not been read/);
+    expect((await again.finish()).invocationCount).toBe(7);
+    expect(seen).toEqual([0, 1]);
     await expect(readLegacyFile(at('tracker.json'), { timeZone: 'UTC' }).finish()).resolves.toMatchObject({
       invocationCount: 7,
       digest: null,
@@ -189,6 +197,24 @@ describe('readLegacyFile', () => {
       problem: 'does not exist',
     });
     expect(() => readLegacyFile(at('tracker.json'), { timeZone: 'Nowhere/Else' })).toThrow(/timeZone/);
+    // Bad options are the caller's, not the file's.
+    for (const [options, field] of [
+      [{ chunkSize: Number.NaN }, 'chunkSize'],
+      [{ chunkSize: 0 }, 'chunkSize'],
+      [{ maxQuirkSamples: -1 }, 'maxQuirkSamples'],
+      [{ digest: 'yes' }, 'digest'],
+      [{ zone: 'UTC' }, 'options.zone'],
+    ] as const) {
+      const error = (() => {
+        try {
+          readLegacyFile(at('tracker.json'), options as never);
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(error, JSON.stringify(options)).toBeInstanceOf(InvalidInputError);
+      expect((error as InvalidInputError).field).toBe(field);
+    }
   });
 
   it('reads raw UTF-8 (a writer without ensure_ascii) and compact layouts, offsets in bytes', async () => {

@@ -8,10 +8,17 @@ import {
   utimesSync,
   writeFileSync,
 } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Invocation, systemTimeZone, uuidv7 } from '@skill-metrics/core/contract';
+import {
+  InvalidInputError,
+  type Invocation,
+  StoreBusyError,
+  systemTimeZone,
+  uuidv7,
+} from '@skill-metrics/core/contract';
 import { testInvocation } from '@skill-metrics/core/testing';
 import {
   LegacyFileError,
@@ -22,7 +29,7 @@ import {
   openLegacyStore,
 } from '@skill-metrics/json-legacy';
 import { lock } from 'proper-lockfile';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'skill-metrics-legacy-store-'));
@@ -340,7 +347,22 @@ describe('LegacyJsonStore', () => {
     const release = await lock(path, { realpath: false, lockfilePath: `${path}.lock` });
     const error = await store.trackInvocation('x').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LegacyLockError);
+    expect(error).toBeInstanceOf(StoreBusyError);
+    expect(error).toMatchObject({ code: 'LEGACY_LOCK', retryable: true });
     expect((error as Error).message).toMatch(/still locked/);
+    expect(readFileSync(path)).toEqual(bytes);
+    // The work of track() goes on; the failure goes to onError.
+    const reported: unknown[] = [];
+    const tracking = await openLegacyStore({
+      path,
+      timeZone: 'UTC',
+      lockTimeoutMs: 100,
+      onError: (e) => reported.push(e),
+    });
+    expect(await tracking.track('x', () => 'work done')).toBe('work done');
+    expect(reported).toHaveLength(1);
+    expect(reported[0]).toBeInstanceOf(LegacyLockError);
+    await tracking.close();
     expect(readFileSync(path)).toEqual(bytes);
     await release();
     await store.track('x', () => undefined);
@@ -417,5 +439,47 @@ describe('LegacyJsonStore', () => {
     expect(store.stats.loads).toBe(loads + 1);
     await store.close();
     await other.close();
+  });
+
+  it('fsyncs the new file and its folder before a durable write resolves, and not otherwise', async () => {
+    const probe = await open(fileURLToPath(import.meta.url), 'r');
+    const FileHandle = Object.getPrototypeOf(probe).constructor as { prototype: { sync(): Promise<void> } };
+    await probe.close();
+    const sync = vi.spyOn(FileHandle.prototype, 'sync');
+    try {
+      const durable = await openLegacyStore({ path: fresh(), timeZone: 'UTC' });
+      await durable.track('a', () => 1);
+      // Two writes (start and completion), each: the temporary file, then the folder after the rename.
+      expect(sync).toHaveBeenCalledTimes(4);
+      await durable.close();
+      sync.mockClear();
+      const fast = await openLegacyStore({ path: fresh(), timeZone: 'UTC', durable: false });
+      await fast.track('a', () => 1);
+      expect(sync).not.toHaveBeenCalled();
+      await fast.close();
+    } finally {
+      sync.mockRestore();
+    }
+  });
+
+  it('refuses options it does not know, or of the wrong kind, naming them', () => {
+    for (const [options, field] of [
+      [{ file: 'x.json' }, 'options.file'],
+      [{ durable: 'yes' }, 'durable'],
+      [{ path: 42 }, 'path'],
+      [{ path: '' }, 'path'],
+      [{ lockTimeoutMs: -1 }, 'lockTimeoutMs'],
+      [{ clock: { now: 1 } }, 'clock'],
+    ] as const) {
+      const error = (() => {
+        try {
+          new LegacyJsonStore(options as never);
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(error, JSON.stringify(options)).toBeInstanceOf(InvalidInputError);
+      expect((error as InvalidInputError).field).toBe(field);
+    }
   });
 });

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from './errors.js';
-import { formatEpochMs, isCanonicalTimestamp, nowTimestamp, timestampToEpochMs, toCanonicalTimestamp } from './time.js';
+import {
+  formatEpochMs,
+  isCanonicalTimestamp,
+  isTimestampInRange,
+  MAX_TIMESTAMP_MS,
+  nowTimestamp,
+  timestampToEpochMs,
+  toCanonicalTimestamp,
+  utcMs,
+} from './time.js';
 
 describe('canonical timestamps', () => {
   it('formats epoch milliseconds as UTC with six fractional digits', () => {
@@ -88,5 +97,30 @@ describe('canonical timestamps', () => {
     expect(() => toCanonicalTimestamp('2026-01-01T00:00:00', { naiveTimeZone: 'Mars/Olympus' })).toThrow(
       /not a known IANA time zone/,
     );
+  });
+
+  it('refuses offsets of a day or more and minutes past 59, as Python does', () => {
+    for (const zone of ['+24:00', '+99:99', '+05:75', '-24:00', '+2400']) {
+      expect(() => toCanonicalTimestamp(`2026-03-01T12:00:00${zone}`), zone).toThrow(/offset out of range/);
+    }
+    expect(toCanonicalTimestamp('2026-03-01T12:00:00+23:59')).toBe('2026-02-28T12:01:00.000000Z');
+    expect(toCanonicalTimestamp('2026-03-01T12:00:00-23:59')).toBe('2026-03-02T11:59:00.000000Z');
+  });
+
+  it('keeps years 0001–0099 as written and refuses what falls outside 0001–9999 in UTC', () => {
+    expect(toCanonicalTimestamp('0050-03-01T12:00:00Z')).toBe('0050-03-01T12:00:00.000000Z');
+    expect(toCanonicalTimestamp('0001-01-01T00:00:00+00:00')).toBe('0001-01-01T00:00:00.000000Z');
+    expect(toCanonicalTimestamp('0099-12-31T23:00:00-02:00')).toBe('0100-01-01T01:00:00.000000Z');
+    expect(timestampToEpochMs('0050-03-01T12:00:00.000000Z')).toBe(new Date('0050-03-01T12:00:00Z').getTime());
+    expect(formatEpochMs(new Date('0050-03-01T12:00:00Z').getTime())).toBe('0050-03-01T12:00:00.000000Z');
+    expect(utcMs(50, 3, 1, 12, 0, 0)).toBe(new Date('0050-03-01T12:00:00Z').getTime());
+    expect(toCanonicalTimestamp('0050-03-01T12:00:00', { naiveTimeZone: 'UTC' })).toBe('0050-03-01T12:00:00.000000Z');
+    for (const bad of ['0000-06-01T00:00:00Z', '9999-12-31T23:00:00-05:00', '0001-01-01T00:30:00+01:00']) {
+      expect(() => toCanonicalTimestamp(bad), bad).toThrow(InvalidInputError);
+    }
+    expect(toCanonicalTimestamp('9999-12-31T23:59:59.999999Z')).toHaveLength(27);
+    expect(isCanonicalTimestamp('0000-01-01T00:00:00.000000Z')).toBe(false);
+    expect(isTimestampInRange(MAX_TIMESTAMP_MS)).toBe(true);
+    expect(isTimestampInRange(MAX_TIMESTAMP_MS + 1)).toBe(false);
   });
 });

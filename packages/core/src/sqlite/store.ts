@@ -1,4 +1,4 @@
-import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
@@ -122,12 +122,21 @@ function openDatabase(options: SqliteStoreOptions) {
   } catch (error) {
     client.close();
     if (error instanceof SkillMetricsError) throw error;
-    throw new StoreOpenError(path, (error as Error).message, { cause: error });
+    const problem =
+      (error as { code?: string }).code === 'SQLITE_READONLY_DIRECTORY'
+        ? 'its folder cannot be written, and SQLite must make a -shm file beside a WAL database even to read it'
+        : (error as Error).message;
+    throw new StoreOpenError(path, problem, { cause: error });
   }
 }
 
-/** The file's folder must exist or be made, and — unless opened read-only — the file and folder be writable. */
+/**
+ * The file, if there is one, must be a SQLite database (SQLite itself would take a file shorter than
+ * its header for an empty database, and write over it); its folder must exist or be made; and —
+ * unless opened read-only — the file and folder must be writable.
+ */
 function checkPlace(path: string, readonly: boolean): void {
+  if (existsSync(path)) refuseNonDatabase(path);
   if (readonly) {
     if (!existsSync(path))
       throw new StoreOpenError(path, 'no database at this path (readonly opens only an existing one)');
@@ -150,6 +159,27 @@ function checkPlace(path: string, readonly: boolean): void {
         cause: error,
       });
     }
+  }
+}
+
+const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
+
+function refuseNonDatabase(path: string): void {
+  let head: Buffer;
+  try {
+    const fd = openSync(path, 'r');
+    try {
+      head = Buffer.alloc(SQLITE_HEADER.length);
+      head = head.subarray(0, readSync(fd, head, 0, head.length, 0));
+    } finally {
+      closeSync(fd);
+    }
+  } catch (error) {
+    throw new StoreOpenError(path, `cannot be read: ${(error as Error).message}`, { cause: error });
+  }
+  // An empty file is an empty database; anything else must start with SQLite's header.
+  if (head.length > 0 && !head.equals(SQLITE_HEADER)) {
+    throw new StoreOpenError(path, 'the file is not a database (no SQLite header); it was left untouched');
   }
 }
 

@@ -1,6 +1,20 @@
 import { resolve } from 'node:path';
-import { describe, formatEpochMs, type Invocation, systemTimeZone } from '@skill-metrics/core/contract';
-import { addCounts, emptyTotals, type FinishedInvocation, type SkillTotals } from '@skill-metrics/core/engine';
+import {
+  describe,
+  formatEpochMs,
+  InvalidInputError,
+  InvalidStateError,
+  type Invocation,
+  systemTimeZone,
+} from '@skill-metrics/core/contract';
+import {
+  addCounts,
+  checkCount,
+  checkOptions,
+  emptyTotals,
+  type FinishedInvocation,
+  type SkillTotals,
+} from '@skill-metrics/core/engine';
 import { LegacyFileError } from '../errors.js';
 import {
   invocationIdOf,
@@ -77,9 +91,12 @@ export interface LegacyFile {
   readonly invocations: AsyncIterable<LegacyEntry>;
   /** The same invocations in the batches they were parsed in (a few thousand at a time). */
   batches(): AsyncIterable<LegacyEntry[]>;
-  /** The summary; throws if the file has not been read to the end. */
+  /** The summary; rejects with `InvalidStateError` if the file has not been read to the end. */
   summary(): LegacyFileSummary;
-  /** Reads whatever is left (without yielding it) and gives the summary. */
+  /**
+   * Reads whatever is left (without yielding it) and gives the summary — after a read broken off
+   * too, which holds the file open until then.
+   */
   finish(): Promise<LegacyFileSummary>;
 }
 
@@ -123,6 +140,8 @@ class Entry implements LegacyEntry {
   }
 }
 
+const READER_OPTIONS: ReadonlySet<string> = new Set(['timeZone', 'chunkSize', 'maxQuirkSamples', 'digest']);
+
 class LegacyFileReader implements LegacyFile {
   readonly path: string;
   readonly timeZone: string;
@@ -130,7 +149,8 @@ class LegacyFileReader implements LegacyFile {
   readonly #quirks: QuirkCollector;
   readonly #times: LegacyTimeReader;
   readonly #fields: FieldContext;
-  #started = false;
+  /** The one read of the file, shared by every way of iterating it; a `break` pauses it, not ends it. */
+  #source: AsyncGenerator<LegacyEntry[]> | null = null;
   #summary: LegacyFileSummary | null = null;
   #ordinal = 0;
   #skills = new Map<string, LegacyRawSkill>();
@@ -149,9 +169,17 @@ class LegacyFileReader implements LegacyFile {
   constructor(path: string, options: ReadLegacyFileOptions) {
     this.path = path;
     this.timeZone = checkTimeZone(options.timeZone ?? systemTimeZone());
-    const chunkSize = Math.max(16, Math.floor(options.chunkSize ?? 1024 * 1024));
-    this.#window = new ByteWindow(path, chunkSize, options.digest === true);
-    this.#quirks = new QuirkCollector(Math.max(0, Math.floor(options.maxQuirkSamples ?? 1000)));
+    const o = checkOptions(options, 'options', READER_OPTIONS) as ReadLegacyFileOptions;
+    const chunkSize = o.chunkSize === undefined ? 1024 * 1024 : Math.max(16, checkCount(o.chunkSize, 'chunkSize'));
+    const samples = o.maxQuirkSamples === undefined ? 1000 : o.maxQuirkSamples;
+    if (!Number.isSafeInteger(samples) || samples < 0) {
+      throw new InvalidInputError('maxQuirkSamples', `must be a whole number ≥ 0, got ${describe(samples)}`);
+    }
+    if (o.digest !== undefined && typeof o.digest !== 'boolean') {
+      throw new InvalidInputError('digest', `must be a boolean, got ${describe(o.digest)}`);
+    }
+    this.#window = new ByteWindow(path, chunkSize, o.digest === true);
+    this.#quirks = new QuirkCollector(samples);
     this.#times = new LegacyTimeReader(this.timeZone);
     this.#fields = {
       times: this.#times,
@@ -174,18 +202,28 @@ class LegacyFileReader implements LegacyFile {
   }
 
   batches(): AsyncIterable<LegacyEntry[]> {
-    if (this.#started) throw new Error(`${this.path} is already being read; call readLegacyFile() again to re-read it`);
-    this.#started = true;
-    return { [Symbol.asyncIterator]: () => this.#run() };
+    if (this.#source) {
+      throw new InvalidStateError(`${this.path} is already being read; call readLegacyFile() again to read it again`);
+    }
+    const source = this.#run();
+    this.#source = source;
+    const paused: AsyncIterator<LegacyEntry[]> = {
+      next: () => source.next(),
+      // Leaving a for-await loop early leaves the read where it is, for finish() to go on with.
+      return: async () => ({ done: true, value: undefined }),
+    };
+    return { [Symbol.asyncIterator]: () => paused };
   }
 
   summary(): LegacyFileSummary {
-    if (!this.#summary) throw new Error(`${this.path} has not been read to the end yet`);
+    if (!this.#summary) throw new InvalidStateError(`${this.path} has not been read to the end yet; call finish()`);
     return this.#summary;
   }
 
   async finish(): Promise<LegacyFileSummary> {
-    if (!this.#started) for await (const _ of this.batches());
+    if (!this.#source) this.batches();
+    const source = this.#source as AsyncGenerator<LegacyEntry[]>;
+    while (!(await source.next()).done);
     return this.summary();
   }
 

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { AnalyticsStore } from '../../contract/types.js';
 import type { OpenAnalyticsStore } from '../analytics.js';
 import { item } from '../builders.js';
 

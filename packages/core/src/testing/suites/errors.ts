@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError, SkillMetricsError } from '../../contract/errors.js';
-import type { SkillMetricsStore } from '../../contract/types.js';
 import { listAll, snapshot, testInvocation } from '../builders.js';
 import type { OpenStore } from '../contract.js';
 

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { SkillMetricsStore } from '../../contract/types.js';
 import { testInvocation } from '../builders.js';
 import type { OpenStore } from '../contract.js';
 import { expectWithinOnePercent, referencePercentile } from '../reference.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError, InvocationConflictError } from '../../contract/errors.js';
-import type { InvocationInput, SkillMetricsStore } from '../../contract/types.js';
+import type { InvocationInput } from '../../contract/types.js';
 import { listAll, snapshot, testInvocation } from '../builders.js';
 import type { OpenStore } from '../contract.js';
 

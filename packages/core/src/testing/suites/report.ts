@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../contract/errors.js';
-import type { AnalyticsStore } from '../../contract/types.js';
 import type { OpenAnalyticsStore } from '../analytics.js';
 import { item } from '../builders.js';
 

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvocationAlreadyCompletedError } from '../../contract/errors.js';
 import { isCanonicalTimestamp } from '../../contract/time.js';
-import type { SkillMetricsStore } from '../../contract/types.js';
 import { listAll } from '../builders.js';
 import type { OpenStore } from '../contract.js';
 
