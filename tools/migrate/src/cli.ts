@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { SkillMetricsError } from '@skill-metrics/core';
 import { demo } from './commands/demo.js';
+import { MissingDatabaseError } from './commands/open.js';
 import { report } from './commands/report.js';
 import { status } from './commands/status.js';
 import { commonOptions, type Io, processIo, UsageError } from './options.js';
@@ -42,7 +43,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       io.err(`skill-metrics: ${(error as Error).message}\n\n${USAGE}`);
       return 2;
     }
-    if (error instanceof SkillMetricsError) {
+    if (error instanceof SkillMetricsError || error instanceof MissingDatabaseError) {
       io.err(`skill-metrics: ${error.message}`);
       return 2;
     }

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '@skill-metrics/core';
@@ -47,5 +47,23 @@ describe('skill-metrics CLI', () => {
     const { io, err } = capture();
     await expect(main(['report', '--db', notDb], io)).resolves.toBe(2);
     expect(err.join('\n')).toMatch(/not-a-db\.db/);
+  });
+
+  it('never shows a stack for an expected failure: a missing database is named, exit 2, nothing created', async () => {
+    const missing = join(dir, 'nowhere', 'metrics.db');
+    for (const command of ['status', 'report']) {
+      const { io, err } = capture();
+      expect(await main([command, '--db', missing], io)).toBe(2);
+      expect(err.join('\n')).toBe(`skill-metrics: no database at ${missing}`);
+    }
+    expect(existsSync(join(dir, 'nowhere'))).toBe(false);
+    const notDb = join(dir, 'plain.txt');
+    writeFileSync(notDb, 'x');
+    const under = capture();
+    expect(await main(['report', '--db', join(notDb, 'x.db')], under.io)).toBe(2);
+    expect(under.err.join('\n')).not.toMatch(/\n\s+at /);
+    const memory = capture();
+    expect(await main(['status', '--db', ':memory:'], memory.io)).toBe(2);
+    expect(memory.err.join('\n')).toMatch(/:memory:/);
   });
 });

@@ -1,10 +1,11 @@
-import { openStore, readApplied } from '@skill-metrics/core';
+import { readApplied } from '@skill-metrics/core';
 import Database from 'better-sqlite3';
 import type { Io } from '../options.js';
+import { openForReading } from './open.js';
 
 /** Prints the schema version and what the database holds. */
 export async function status(db: string, io: Io): Promise<number> {
-  const store = await openStore({ path: db });
+  const store = await openForReading(db);
   try {
     const summary = await store.getSummary();
     let pending = 0;
