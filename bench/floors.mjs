@@ -1,10 +1,18 @@
 // The floors the store is measured against: the same writes, done with hand-written better-sqlite3
 // statements and no store around them. They keep every figure the store keeps — the skill's row with
-// its percentiles, the session and project rows, the timeline hours a write closes, the search
-// index — so that a ratio measures what the store adds, not what it maintains. The duration sketch
-// and core's folds (how an invocation adds to a skill's, a session's, a project's totals) are the
-// store's own arithmetic: part of the work, not of the wrapper.
-import { addFinished, addToContext, contextTotalsOf, DurationSketch, emptyTotals, uuidv7 } from '@skill-metrics/core';
+// its percentiles, a row per count key, the search index, the session and project rows, the timeline
+// hours a write closes — so that a ratio measures what the store adds, not what it maintains. The
+// duration sketch, core's folds (how an invocation adds to a skill's, a session's, a project's
+// totals) and its search words are the store's own arithmetic: part of the work, not of the wrapper.
+import {
+  addFinished,
+  addToContext,
+  contextTotalsOf,
+  DurationSketch,
+  emptyTotals,
+  searchWords,
+  uuidv7,
+} from '@skill-metrics/core';
 
 const hourOf = (t) => `${t.slice(0, 13)}:00:00.000000Z`;
 const nextHour = (h) => `${new Date(Date.parse(h) + 3_600_000).toISOString().slice(0, 13)}:00:00.000000Z`;
@@ -19,22 +27,27 @@ function statements(db) {
       error_type = ?, follow_up_actions = ? WHERE id = ? AND completed_at IS NULL
       RETURNING skill_name, invoked_at, workflow_path, session_id, project_path`),
     read: db.prepare(`SELECT total_invocations, completed_invocations, abandoned_invocations,
-      total_duration_seconds, workflow_paths, common_errors, follow_up_actions, first_invoked, last_invoked,
-      duration_sketch FROM skill_metrics WHERE skill_name = ?`),
-    upsert: db.prepare(`INSERT INTO skill_metrics (skill_name, total_invocations, completed_invocations,
-      abandoned_invocations, total_duration_seconds, workflow_paths, common_errors, follow_up_actions, first_invoked,
-      last_invoked, completion_rate, avg_duration_seconds, last_aggregated_at, p50_duration_seconds,
-      p95_duration_seconds, p99_duration_seconds, duration_sketch) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+      total_duration_seconds, first_invoked, last_invoked, duration_sketch, timeline_open_hour
+      FROM skill_totals WHERE skill_name = ?`),
+    upsert: db.prepare(`INSERT INTO skill_totals (skill_name, total_invocations, completed_invocations,
+      abandoned_invocations, total_duration_seconds, first_invoked, last_invoked, completion_rate,
+      avg_duration_seconds, last_aggregated_at, p50_duration_seconds, p95_duration_seconds, p99_duration_seconds,
+      duration_sketch, timeline_open_hour) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
       ON CONFLICT (skill_name) DO UPDATE SET total_invocations = excluded.total_invocations,
       completed_invocations = excluded.completed_invocations, abandoned_invocations = excluded.abandoned_invocations,
-      total_duration_seconds = excluded.total_duration_seconds, workflow_paths = excluded.workflow_paths,
-      common_errors = excluded.common_errors, follow_up_actions = excluded.follow_up_actions,
-      first_invoked = excluded.first_invoked, last_invoked = excluded.last_invoked,
-      completion_rate = excluded.completion_rate, avg_duration_seconds = excluded.avg_duration_seconds,
-      last_aggregated_at = excluded.last_aggregated_at, p50_duration_seconds = excluded.p50_duration_seconds,
-      p95_duration_seconds = excluded.p95_duration_seconds, p99_duration_seconds = excluded.p99_duration_seconds,
-      duration_sketch = excluded.duration_sketch`),
-    search: db.prepare('INSERT INTO workflow_path_search (skill_name, workflow_path) VALUES (?, ?)'),
+      total_duration_seconds = excluded.total_duration_seconds, first_invoked = excluded.first_invoked,
+      last_invoked = excluded.last_invoked, completion_rate = excluded.completion_rate,
+      avg_duration_seconds = excluded.avg_duration_seconds, last_aggregated_at = excluded.last_aggregated_at,
+      p50_duration_seconds = excluded.p50_duration_seconds, p95_duration_seconds = excluded.p95_duration_seconds,
+      p99_duration_seconds = excluded.p99_duration_seconds, duration_sketch = excluded.duration_sketch,
+      timeline_open_hour = excluded.timeline_open_hour`),
+    path: db.prepare(`INSERT INTO skill_workflow_path (skill_name, workflow_path, invocation_count, id)
+      VALUES (?, ?, ?, (SELECT coalesce(max(id), 0) + 1 FROM skill_workflow_path))
+      ON CONFLICT (skill_name, workflow_path) DO UPDATE SET invocation_count = invocation_count + excluded.invocation_count
+      RETURNING id, invocation_count`),
+    key: db.prepare(`INSERT INTO skill_count (skill_name, kind, key, count) VALUES (?, ?, ?, ?)
+      ON CONFLICT (skill_name, kind, key) DO UPDATE SET count = count + excluded.count`),
+    search: db.prepare('INSERT INTO workflow_path_search (rowid, words) VALUES (?, ?)'),
     ...Object.fromEntries(
       ['session_skill session_id', 'project_skill project_path'].map((spec) => {
         const [table, key] = spec.split(' ');
@@ -79,31 +92,35 @@ function addContext(map, key, v) {
 function save(s, per, sessions, projects) {
   for (const [skill, { totals: a, hours, durations }] of per) {
     const m = s.read.get(skill);
-    const merge = (json, more) => {
-      const o = json ? JSON.parse(json) : {};
-      for (const [k, n] of Object.entries(more)) o[k] = (o[k] ?? 0) + n;
-      return o;
-    };
-    const paths = merge(m?.workflow_paths, a.workflowPaths);
-    for (const k of Object.keys(a.workflowPaths)) if (paths[k] === a.workflowPaths[k]) s.search.run(skill, k);
+    for (const [path, n] of Object.entries(a.workflowPaths)) {
+      const { id, invocation_count } = s.path.get(skill, path, n);
+      if (invocation_count === n) s.search.run(id, searchWords(path).join(' '));
+    }
+    for (const [key, n] of Object.entries(a.commonErrors)) s.key.run(skill, 'error', key, n);
+    for (const [key, n] of Object.entries(a.followUpActions)) s.key.run(skill, 'action', key, n);
     const sketch = m?.duration_sketch ? DurationSketch.decode(m.duration_sketch) : new DurationSketch();
     for (const d of durations) sketch.add(d);
     const [p50, p95, p99] = sketch.quantiles([0.5, 0.95, 0.99]);
     const t = (m?.total_invocations ?? 0) + a.totalInvocations;
     const c = (m?.completed_invocations ?? 0) + a.completedInvocations;
     const d = (m?.total_duration_seconds ?? 0) + a.totalDurationSeconds;
-    const last = m?.last_invoked && m.last_invoked > a.lastInvoked ? m.last_invoked : a.lastInvoked;
+    // The open hour moves to the latest; the hours it leaves, and any earlier one, are summed.
+    let open = m?.timeline_open_hour ?? null;
+    const summed = new Set();
+    for (const h of [...hours].sort()) {
+      if (open === null || h > open) {
+        if (open !== null) summed.add(open);
+        open = h;
+      } else if (h < open) summed.add(h);
+    }
     s.upsert.run(
       skill,
       t,
       c,
       t - c,
       d,
-      JSON.stringify(paths),
-      JSON.stringify(merge(m?.common_errors, a.commonErrors)),
-      JSON.stringify(merge(m?.follow_up_actions, a.followUpActions)),
       m?.first_invoked && m.first_invoked < a.firstInvoked ? m.first_invoked : a.firstInvoked,
-      last,
+      m?.last_invoked && m.last_invoked > a.lastInvoked ? m.last_invoked : a.lastInvoked,
       (c / t) * 100,
       c ? d / c : 0,
       stamp(),
@@ -111,11 +128,9 @@ function save(s, per, sessions, projects) {
       p95,
       p99,
       sketch.count ? sketch.encode() : null,
+      open,
     );
-    // Hours before the skill's open hour are summed into skill_timeline.
-    if (m?.last_invoked) hours.add(hourOf(m.last_invoked));
-    for (const h of hours) {
-      if (h >= hourOf(last)) continue;
+    for (const h of summed) {
       const hs = new DurationSketch();
       let n = 0;
       let done = 0;

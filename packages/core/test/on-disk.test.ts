@@ -142,4 +142,29 @@ describe('the database as other tools see it', () => {
     }
     db.close();
   });
+
+  it('keeps counts read once current through its own writes and another connection’s', async () => {
+    const path = join(dir, `counts-${n++}.db`);
+    const a = await openStore({ path });
+    const b = await openStore({ path });
+    const record = (store: typeof a, id: string, workflowPath: string, errorType: string | null = null) =>
+      store.recordInvocation(
+        testInvocation({ id, skillName: 's', workflowPath, completed: errorType === null, errorType }),
+      );
+    await record(a, '1', 'x');
+    expect((await a.getSkillMetrics('s'))?.workflowPaths).toEqual({ x: 1 });
+    await record(a, '2', 'y', 'E');
+    expect(await a.getSkillMetrics('s')).toMatchObject({ workflowPaths: { x: 1, y: 1 }, commonErrors: { E: 1 } });
+    expect((await b.getSkillMetrics('s'))?.workflowPaths).toEqual({ x: 1, y: 1 });
+    await record(b, '3', 'x', 'E');
+    // a held its counts at 2 invocations; b's write made 3: a reads them again.
+    const m = await a.getSkillMetrics('s');
+    expect(m).toMatchObject({ workflowPaths: { x: 2, y: 1 }, commonErrors: { E: 2 } });
+    expect(Object.isFrozen(m?.workflowPaths)).toBe(true);
+    await record(a, '4', 'z');
+    expect((await b.getSkillMetrics('s'))?.workflowPaths).toEqual({ x: 2, y: 1, z: 1 });
+    expect((await a.getAllMetrics()).get('s')?.workflowPaths).toEqual({ x: 2, y: 1, z: 1 });
+    await a.close();
+    await b.close();
+  });
 });

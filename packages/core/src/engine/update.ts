@@ -4,50 +4,62 @@ import { bucketStartOf } from './timeline.js';
 import {
   addFinished,
   addToContext,
+  averageDuration,
   type ContextTotals,
   type ContextTotalsMap,
+  completionRate,
   contextTotalsOf,
   emptyTotals,
   type FinishedInvocation,
-  increment,
   METRIC_PERCENTILES,
   type SkillTotals,
-  toDurationPercentiles,
-  toSkillMetrics,
 } from './totals.js';
 
 /**
  * What a database store writes when invocations finish, worked out from what it has stored: each
- * skill's new row (with its percentiles and sketch), the workflow paths seen for the first time,
- * what to add to each session's and project's totals, and which timeline buckets to sum again.
+ * skill's new row (with its percentiles and sketch), what to add to each count by workflow path,
+ * error type and follow-up action, to each session's and project's totals, and which timeline
+ * buckets to sum again. Every write changes a bounded number of rows, however many keys a skill has.
  *
- * A skill's latest hour — the hour of its `lastInvoked` — is its open hour, not kept in the timeline
- * tables: live writes land in it and cost the timeline nothing. An hour is summed from the
- * invocations once it closes (a later hour's invocation arrives) or when an invocation arrives late
- * for an earlier hour; its day is then summed from its hours, and both again over every skill.
+ * A skill's open hour is the latest hour, not after the clock, that its invocations started in. It
+ * is not kept in the timeline tables: live writes land in it and cost the timeline nothing. An hour
+ * is summed from the invocations once it closes (an invocation of a later hour arrives), or when an
+ * invocation arrives late for it, or at once for an invocation dated in the future (which does not
+ * move the open hour, so that one such invocation cannot make every later write sum an hour). An
+ * hour that opens and was summed before (it was in the future then) loses its row. Each summed
+ * hour's day is summed again from its hours, and both again over every skill.
  */
 
-/** A skill as a database store keeps it: its totals and the sketch of its completed durations. */
-export interface StoredSkill extends SkillTotals {
+/** A skill as a database store keeps it: its scalar totals, the sketch of its durations, its open hour. */
+export type StoredSkill = Omit<SkillTotals, 'workflowPaths' | 'commonErrors' | 'followUpActions'> & {
   durationSketch: Uint8Array | null;
-}
+  timelineOpenHour: string | null;
+};
 
 /** A skill's row to write. */
-export interface SkillRow extends SkillMetrics {
+export type SkillRow = Omit<SkillMetrics, 'workflowPaths' | 'commonErrors' | 'followUpActions'> & {
   lastAggregatedAt: string;
   durationSketch: Uint8Array | null;
-}
+  timelineOpenHour: string | null;
+};
 
 /** A finished invocation with the context it counts in. */
 export type FinishedEverywhere = FinishedInvocation & Pick<Invocation, 'skillName' | 'sessionId' | 'projectPath'>;
 
+/** An amount to add to one of a skill's counts. */
+export type CountDelta = readonly [skillName: string, key: string, by: number];
+
 export interface TotalsUpdate {
   skills: SkillRow[];
-  /** (skill, path) pairs no finished invocation had brought before: new in the search index. */
-  newPaths: Array<readonly [string, string]>;
+  /** To add to the counts by workflow path; a path whose count was 0 goes into the search index. */
+  paths: CountDelta[];
+  errors: CountDelta[];
+  actions: CountDelta[];
   /** To add to the stored session and project totals. */
   sessions: ContextTotals[];
   projects: ContextTotals[];
+  /** (skill, hour) buckets that open again: their stored rows go, before any bucket is summed. */
+  reopened: Array<readonly [string, string]>;
   /** (skill, hour) buckets to sum again from the skill's invocations, then (skill, day) from its hours. */
   hours: Array<readonly [string, string]>;
   days: Array<readonly [string, string]>;
@@ -57,13 +69,14 @@ export interface TotalsUpdate {
 }
 
 interface SkillEntry {
+  /** The stored scalars plus this update's invocations; its count maps hold this update's additions. */
   totals: SkillTotals;
   sketch: DurationSketch;
-  newPaths: string[];
-  /** The hour of `lastInvoked` before this update. */
-  openHour: string | null;
-  /** The hours the update's invocations started in. */
-  hours: Set<string>;
+  open: string | null;
+  /** Hours to sum again from the invocations. */
+  summed: Set<string>;
+  /** The open hour before this update, to see whether it moved. */
+  openBefore: string | null;
 }
 
 /** Works out a `TotalsUpdate`; `stored(name)` reads a skill as it is before the update. */
@@ -72,6 +85,7 @@ export function planUpdate(
   stored: (skillName: string) => StoredSkill | undefined,
   now: string,
 ): TotalsUpdate {
+  const nowHour = bucketStartOf(now);
   const entries = new Map<string, SkillEntry>();
   const sessions: ContextTotalsMap = new Map();
   const projects: ContextTotalsMap = new Map();
@@ -81,59 +95,98 @@ export function planUpdate(
       entry = skillEntry(f.skillName, stored(f.skillName));
       entries.set(f.skillName, entry);
     }
-    const paths = entry.totals.workflowPaths;
-    if (f.workflowPath !== null && !Object.hasOwn(paths, f.workflowPath)) {
-      entry.newPaths.push(f.workflowPath);
-      increment(paths, f.workflowPath, 0); // seen: later items of the batch are not new
-    }
     addFinished(entry.totals, f);
     if (f.completed && f.durationSeconds !== null) entry.sketch.add(f.durationSeconds);
     if (f.sessionId !== null) addToContext(sessions, f.sessionId, f.skillName, f);
     if (f.projectPath !== null) addToContext(projects, f.projectPath, f.skillName, f);
-    entry.hours.add(bucketStartOf(f.invokedAt));
+    const hour = bucketStartOf(f.invokedAt);
+    if (hour > nowHour) entry.summed.add(hour);
+    else if (entry.open === null) entry.open = hour;
+    else if (hour > entry.open) {
+      entry.summed.add(entry.open);
+      entry.open = hour;
+    } else if (hour < entry.open) entry.summed.add(hour);
   }
 
   const update: TotalsUpdate = {
     skills: [],
-    newPaths: [],
+    paths: [],
+    errors: [],
+    actions: [],
     sessions: sessions.size > 0 ? [...contextTotalsOf(sessions)] : [],
     projects: projects.size > 0 ? [...contextTotalsOf(projects)] : [],
+    reopened: [],
     hours: [],
     days: [],
     allSkillHours: [],
     allSkillDays: [],
   };
-  for (const { totals, sketch, newPaths, openHour, hours } of entries.values()) {
-    const row = toSkillMetrics(totals, toDurationPercentiles(sketch.quantiles(METRIC_PERCENTILES)));
-    update.skills.push(
-      Object.assign(row, { lastAggregatedAt: now, durationSketch: sketch.count > 0 ? sketch.encode() : null }),
-    );
-    for (const path of newPaths) update.newPaths.push([totals.skillName, path]);
-    // Every hour before the open one that this update closed or reached back to.
-    const openNow = bucketStartOf(totals.lastInvoked as string);
-    if (openHour !== null) hours.add(openHour);
+  const allHours = new Set<string>();
+  for (const { totals: t, sketch, open, summed, openBefore } of entries.values()) {
+    const name = t.skillName;
+    const [p50, p95, p99] = sketch.quantiles(METRIC_PERCENTILES);
+    // Spelled out rather than spread: this runs on every write.
+    update.skills.push({
+      skillName: name,
+      totalInvocations: t.totalInvocations,
+      completedInvocations: t.completedInvocations,
+      abandonedInvocations: t.abandonedInvocations,
+      totalDurationSeconds: t.totalDurationSeconds,
+      firstInvoked: t.firstInvoked,
+      lastInvoked: t.lastInvoked,
+      completionRate: completionRate(t.completedInvocations, t.totalInvocations),
+      avgDurationSeconds: averageDuration(t.totalDurationSeconds, t.completedInvocations),
+      p50DurationSeconds: p50 ?? null,
+      p95DurationSeconds: p95 ?? null,
+      p99DurationSeconds: p99 ?? null,
+      lastAggregatedAt: now,
+      durationSketch: sketch.count > 0 ? sketch.encode() : null,
+      timelineOpenHour: open,
+    });
+    for (const key in t.workflowPaths) update.paths.push([name, key, t.workflowPaths[key] as number]);
+    for (const key in t.commonErrors) update.errors.push([name, key, t.commonErrors[key] as number]);
+    for (const key in t.followUpActions) update.actions.push([name, key, t.followUpActions[key] as number]);
+    const touched = [...summed];
+    if (open !== null && open !== openBefore) {
+      update.reopened.push([name, open]);
+      touched.push(open);
+    }
     let lastDay = '';
-    for (const hour of [...hours].sort()) {
-      if (hour >= openNow) break;
-      update.hours.push([totals.skillName, hour]);
+    for (const hour of touched.sort()) {
+      if (hour !== open) update.hours.push([name, hour]);
+      allHours.add(hour);
       const day = bucketStartOf(hour, 'day');
-      if (day !== lastDay) update.days.push([totals.skillName, day]);
+      if (day !== lastDay) update.days.push([name, day]);
       lastDay = day;
     }
   }
-  if (update.hours.length > 0) {
-    update.allSkillHours = [...new Set(update.hours.map(([, hour]) => hour))];
-    update.allSkillDays = [...new Set(update.days.map(([, day]) => day))];
+  if (allHours.size > 0) {
+    update.allSkillHours = [...allHours].sort();
+    update.allSkillDays = [...new Set(update.allSkillHours.map((hour) => bucketStartOf(hour, 'day')))];
   }
   return update;
 }
 
 function skillEntry(skillName: string, row: StoredSkill | undefined): SkillEntry {
+  const totals: SkillTotals = row
+    ? {
+        skillName,
+        totalInvocations: row.totalInvocations,
+        completedInvocations: row.completedInvocations,
+        abandonedInvocations: row.abandonedInvocations,
+        totalDurationSeconds: row.totalDurationSeconds,
+        workflowPaths: {},
+        commonErrors: {},
+        followUpActions: {},
+        firstInvoked: row.firstInvoked,
+        lastInvoked: row.lastInvoked,
+      }
+    : emptyTotals(skillName);
   return {
-    totals: row ?? emptyTotals(skillName),
+    totals,
     sketch: row?.durationSketch ? DurationSketch.decode(row.durationSketch) : new DurationSketch(),
-    newPaths: [],
-    openHour: row?.lastInvoked ? bucketStartOf(row.lastInvoked) : null,
-    hours: new Set(),
+    open: row?.timelineOpenHour ?? null,
+    summed: new Set(),
+    openBefore: row?.timelineOpenHour ?? null,
   };
 }

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { blob, index, integer, primaryKey, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { blob, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 /**
  * The SQLite schema. Table and column names are the original design guide's, because other tools
@@ -39,39 +39,71 @@ export const skillInvocation = sqliteTable(
   ],
 );
 
-/** A skill's figures, kept current in the same transaction as every write. */
-export const skillMetrics = sqliteTable(
-  'skill_metrics',
+/**
+ * A skill's totals: the additive figures, the derived ones, the percentiles and their sketch — all
+ * but its counts by workflow path, error type and follow-up action, which have tables of their own
+ * so that a write changes one row per key rather than rewriting every key. The view `skill_metrics`
+ * joins them back into the original guide's table, JSON columns and all.
+ */
+export const skillTotals = sqliteTable('skill_totals', {
+  skillName: text('skill_name').primaryKey(),
+  totalInvocations: integer('total_invocations').notNull().default(0),
+  completedInvocations: integer('completed_invocations').notNull().default(0),
+  abandonedInvocations: integer('abandoned_invocations').notNull().default(0),
+  totalDurationSeconds: real('total_duration_seconds').notNull().default(0),
+  firstInvoked: text('first_invoked'),
+  lastInvoked: text('last_invoked'),
+  completionRate: real('completion_rate').notNull().default(0),
+  avgDurationSeconds: real('avg_duration_seconds').notNull().default(0),
+  schemaVersion: integer('schema_version').notNull().default(1),
+  lastAggregatedAt: text('last_aggregated_at'),
+  p50DurationSeconds: real('p50_duration_seconds'),
+  p95DurationSeconds: real('p95_duration_seconds'),
+  p99DurationSeconds: real('p99_duration_seconds'),
+  /** `DurationSketch#encode()` of the completed durations; the source of the percentile columns. */
+  durationSketch: blob('duration_sketch', { mode: 'buffer' }),
+  /**
+   * The skill's open hour: the latest hour, not after the clock, that its invocations started in.
+   * Its invocations are not in `skill_timeline` yet (live writes land there and touch no timeline
+   * row); it is summed there once a later hour opens.
+   */
+  timelineOpenHour: text('timeline_open_hour'),
+});
+
+/**
+ * Finished invocations of a skill per workflow path, one row per (skill, path), clustered by them
+ * (WITHOUT ROWID, declared in the migration) so that a skill's paths read in one sweep. `id` is the
+ * pair's row in the search index (`workflow_path_search`); the rank index walks the paths most used
+ * first, and holds the id to test each against the index's matches.
+ */
+export const skillWorkflowPath = sqliteTable(
+  'skill_workflow_path',
   {
-    skillName: text('skill_name').primaryKey(),
-    totalInvocations: integer('total_invocations').notNull().default(0),
-    completedInvocations: integer('completed_invocations').notNull().default(0),
-    abandonedInvocations: integer('abandoned_invocations').notNull().default(0),
-    totalDurationSeconds: real('total_duration_seconds').notNull().default(0),
-    workflowPaths: text('workflow_paths', { mode: 'json' })
-      .$type<Record<string, number>>()
-      .notNull()
-      .default(sql`'{}'`),
-    commonErrors: text('common_errors', { mode: 'json' }).$type<Record<string, number>>().notNull().default(sql`'{}'`),
-    followUpActions: text('follow_up_actions', { mode: 'json' })
-      .$type<Record<string, number>>()
-      .notNull()
-      .default(sql`'{}'`),
-    firstInvoked: text('first_invoked'),
-    lastInvoked: text('last_invoked'),
-    completionRate: real('completion_rate').notNull().default(0),
-    avgDurationSeconds: real('avg_duration_seconds').notNull().default(0),
-    schemaVersion: integer('schema_version').notNull().default(1),
-    lastAggregatedAt: text('last_aggregated_at'),
-    // Added by the second migration: percentiles of completed durations, kept current from the sketch.
-    p50DurationSeconds: real('p50_duration_seconds'),
-    p95DurationSeconds: real('p95_duration_seconds'),
-    p99DurationSeconds: real('p99_duration_seconds'),
-    /** `DurationSketch#encode()` of the completed durations; the source of the percentile columns. */
-    durationSketch: blob('duration_sketch', { mode: 'buffer' }),
+    skillName: text('skill_name').notNull(),
+    workflowPath: text('workflow_path').notNull(),
+    invocationCount: integer('invocation_count').notNull(),
+    id: integer('id').notNull(),
   },
-  // No index on total_invocations: the table holds one row per skill, and such an index would be
-  // rewritten on every completion to speed up a sort of a few dozen rows.
+  (t) => [
+    primaryKey({ columns: [t.skillName, t.workflowPath] }),
+    uniqueIndex('uq_skill_workflow_path_id').on(t.id),
+    index('idx_skill_workflow_path_rank').on(sql`${t.invocationCount} DESC`, t.skillName, t.workflowPath, t.id),
+  ],
+);
+
+/**
+ * A skill's counts by error type (`kind` `'error'`) and by follow-up action (`'action'`).
+ * WITHOUT ROWID (declared in the migration; Drizzle cannot say so).
+ */
+export const skillCount = sqliteTable(
+  'skill_count',
+  {
+    skillName: text('skill_name').notNull(),
+    kind: text('kind', { enum: ['error', 'action'] }).notNull(),
+    key: text('key').notNull(),
+    count: integer('count').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.skillName, t.kind, t.key] })],
 );
 
 /**

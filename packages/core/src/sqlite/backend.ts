@@ -8,6 +8,7 @@ import type { Invocation, RecordResult, SkillMetrics, TimelineBucket, WorkflowPa
 import type { NewInvocation, Outcome, StoreBackend } from '../engine/backend.js';
 import type { InvocationFilter } from '../engine/query.js';
 import { type CheckedInvocation, type RecordSteps, recordEach } from '../engine/record.js';
+import { pathMatches, searchWords } from '../engine/search.js';
 import {
   type BucketRow,
   type BucketTotals,
@@ -23,10 +24,15 @@ import type { ContextKind, ContextSkillTotals, SummaryInput } from '../engine/to
 import { toSkillMetrics } from '../engine/totals.js';
 import { type FinishedEverywhere, planUpdate, type StoredSkill, type TotalsUpdate } from '../engine/update.js';
 import { skillInvocation as inv } from '../schema/sqlite.js';
+import { CountCache } from './counts.js';
 import { sqliteStorageError } from './errors.js';
 import { ALL_SKILLS, type Db, invocationColumns, prepareStatements, type Statements } from './statements.js';
 
 const p = sql.placeholder;
+/** From this many matching pairs on, a search walks the ranking instead of sorting the matches. */
+const MANY_MATCHES = 1000;
+/** How far a walk of the ranking goes before it sorts the matches after all. */
+const WALK_BUDGET = 4000;
 
 type StoredInvocation = Omit<Invocation, 'status'>;
 
@@ -34,6 +40,14 @@ function withStatus(row: StoredInvocation): Invocation {
   const status = row.completedAt === null ? 'pending' : row.completed ? 'completed' : 'abandoned';
   return { ...row, status };
 }
+
+/** What a write transaction did, for after it commits. */
+interface Written {
+  update: TotalsUpdate | null;
+  before: ReadonlyMap<string, number>;
+}
+
+const NOTHING_WRITTEN: Written = { update: null, before: new Map() };
 
 /**
  * The SQLite storage behind `SqliteStore`. Each write is one synchronous `BEGIN IMMEDIATE`
@@ -44,23 +58,28 @@ export class SqliteBackend implements StoreBackend {
   readonly #client: Database.Database;
   readonly #db: Db;
   readonly #statements: Statements;
-  readonly #storedSkill: (skillName: string) => StoredSkill | undefined;
   readonly #recordSteps: RecordSteps;
+  readonly #counts: CountCache;
+  readonly #pathWords = new Map<string, string[]>();
+  readonly #readTx: Database.Transaction<(read: () => unknown) => unknown>;
   // better-sqlite3 transaction wrappers, made once: a new wrapper per call costs about 20 %.
-  readonly #finishTx: Database.Transaction<(id: string, outcome: Outcome) => void>;
-  readonly #recordTx: Database.Transaction<(batch: readonly CheckedInvocation[]) => RecordResult[]>;
+  readonly #finishTx: Database.Transaction<(id: string, outcome: Outcome) => Written>;
+  readonly #recordTx: Database.Transaction<
+    (batch: readonly CheckedInvocation[]) => Written & { results: RecordResult[] }
+  >;
 
   constructor(client: Database.Database, db: Db) {
     this.#client = client;
     this.#db = db;
     const s = prepareStatements(db, client);
     this.#statements = s;
-    this.#storedSkill = (skillName) => s.totalsBySkill.get({ skillName });
+    this.#counts = new CountCache(s);
+    this.#readTx = client.transaction((read: () => unknown) => read());
     this.#recordSteps = {
       insertIfNew: (item) => s.insertInvocation.run(item).changes === 1,
       stored: (id) => withStatus(s.invocationById.get({ id }) as StoredInvocation),
       complete: (item) => {
-        s.finishPending.get(item as unknown as Record<string, unknown>);
+        s.finishPending(item);
       },
     };
     this.#finishTx = client.transaction((id: string, outcome: Outcome) => this.#finish(id, outcome));
@@ -88,20 +107,36 @@ export class SqliteBackend implements StoreBackend {
   }
 
   async finish(id: string, outcome: Outcome): Promise<void> {
-    this.#finishTx.immediate(id, outcome);
+    this.#committed(this.#finishTx.immediate(id, outcome));
   }
 
   async record(batch: readonly CheckedInvocation[]): Promise<RecordResult[]> {
-    return this.#recordTx.immediate(batch);
+    const written = this.#recordTx.immediate(batch);
+    this.#committed(written);
+    return written.results;
   }
 
   async skillMetrics(skillName: string): Promise<SkillMetrics | null> {
-    const row = this.#statements.metricsBySkill.get({ skillName });
-    return row ? toSkillMetrics(row, row) : null;
+    const s = this.#statements;
+    const row = s.metricsBySkill.get({ skillName });
+    if (!row) return null;
+    const held = this.#counts.held(skillName, row.totalInvocations);
+    if (held) return toSkillMetrics({ ...row, ...held }, row);
+    return this.#snapshot(() => {
+      const now = s.metricsBySkill.get({ skillName });
+      return now ? toSkillMetrics({ ...now, ...this.#counts.load(skillName, now.totalInvocations) }, now) : null;
+    });
   }
 
   async allMetrics(): Promise<SkillMetrics[]> {
-    return this.#statements.allMetrics.all().map((row) => toSkillMetrics(row, row));
+    return this.#snapshot(() =>
+      this.#statements.allMetrics.all().map((row) => {
+        const counts =
+          this.#counts.held(row.skillName, row.totalInvocations) ??
+          this.#counts.load(row.skillName, row.totalInvocations);
+        return toSkillMetrics({ ...row, ...counts }, row);
+      }),
+    );
   }
 
   async usage(): Promise<SummaryInput[]> {
@@ -148,24 +183,36 @@ export class SqliteBackend implements StoreBackend {
   async timeline(skillName: string | null, range: TimelineRange): Promise<TimelineBucket[]> {
     const s = this.#statements;
     const bounds = { skillName: skillName ?? ALL_SKILLS, since: range.since, until: range.until };
-    const rows = s.timeline[range.bucket].ofSkill(bounds);
-    // Each skill's open hour is not in the timeline tables: sum it from its invocations.
-    const open =
-      skillName === null
-        ? s.lastInvoked.all()
-        : [{ skillName, lastInvoked: s.lastInvokedOf.get({ skillName })?.lastInvoked }];
-    for (const { skillName: name, lastInvoked } of open) {
-      if (!lastInvoked) continue;
-      const hour = bucketStartOf(lastInvoked);
-      if (hour >= range.since && hour < range.until) rows.push(toBucketRow(this.#hourTotals(name, hour)));
-    }
-    return timelineFromRows(range, rows);
+    return this.#snapshot(() => {
+      const rows = s.timeline[range.bucket].ofSkill(bounds);
+      // Each skill's open hour is not in the timeline tables: sum it from its invocations.
+      const open =
+        skillName === null ? s.openHours.all() : [{ skillName, openHour: s.openHourOf.get({ skillName })?.openHour }];
+      for (const { skillName: name, openHour } of open) {
+        if (openHour && openHour >= range.since && openHour < range.until) {
+          rows.push(toBucketRow(this.#hourTotals(name, openHour)));
+        }
+      }
+      return timelineFromRows(range, rows);
+    });
   }
 
   async searchPaths(words: readonly string[], limit: number): Promise<WorkflowPathMatch[]> {
-    // Each word quoted (FTS5 syntax in it is plain text) and matched as a prefix; all required.
-    const match = words.map((w) => `"${w.replaceAll('"', '""')}"*`).join(' ');
-    return this.#statements.searchPaths.all(match, limit) as WorkflowPathMatch[];
+    // The index holds each path's folded words; each query word matches as a prefix, all required.
+    const match = words.map((w) => `"${w}"*`).join(' ');
+    const s = this.#statements;
+    if ((s.countMatches.get(match, MANY_MATCHES) ?? 0) >= MANY_MATCHES) {
+      // Many match: the best are among the most used, so walking the ranking meets the limit soon.
+      const found: WorkflowPathMatch[] = [];
+      let walked = 0;
+      for (const [skillName, workflowPath, invocationCount] of s.rankedPaths.iterate()) {
+        if (pathMatches(this.#wordsOf(workflowPath), words)) found.push({ skillName, workflowPath, invocationCount });
+        if (found.length === limit || ++walked === WALK_BUDGET) break;
+      }
+      if (found.length === limit || walked < WALK_BUDGET) return found;
+    }
+    // Few match (or the many rank low): look each up and sort them.
+    return s.searchFew.all(match, limit) as WorkflowPathMatch[];
   }
 
   async contextTotals(kind: ContextKind, key: string): Promise<ContextSkillTotals[]> {
@@ -180,10 +227,26 @@ export class SqliteBackend implements StoreBackend {
     return sqliteStorageError(error, this.#client.name);
   }
 
+  /** A path's folded words, kept (paths repeat in every search). */
+  #wordsOf(path: string): string[] {
+    let words = this.#pathWords.get(path);
+    if (!words) {
+      if (this.#pathWords.size >= 100_000) this.#pathWords.clear();
+      words = searchWords(path);
+      this.#pathWords.set(path, words);
+    }
+    return words;
+  }
+
+  /** Runs reads in one deferred transaction: one snapshot of the file, however many statements. */
+  #snapshot<T>(read: () => T): T {
+    return this.#readTx(read) as T;
+  }
+
   /** Marks a pending invocation finished and adds it to every figure. Runs inside a transaction. */
-  #finish(id: string, outcome: Outcome): void {
+  #finish(id: string, outcome: Outcome): Written {
     const s = this.#statements;
-    const row = s.finishPending.get({
+    const row = s.finishPending({
       id,
       completed: outcome.completed,
       completedAt: outcome.completedAt,
@@ -194,32 +257,59 @@ export class SqliteBackend implements StoreBackend {
     if (!row) {
       throw s.invocationById.get({ id }) ? new InvocationAlreadyCompletedError(id) : new UnknownInvocationError(id);
     }
+    const [skillName, invokedAt, workflowPath, sessionId, projectPath] = row;
     const finished: FinishedEverywhere = {
-      skillName: row.skillName,
-      invokedAt: row.invokedAt,
-      workflowPath: row.workflowPath,
-      sessionId: row.sessionId,
-      projectPath: row.projectPath,
+      skillName,
+      invokedAt,
+      workflowPath,
+      sessionId,
+      projectPath,
       completed: outcome.completed,
       durationSeconds: outcome.durationSeconds,
       errorType: outcome.errorType,
       followUpActions: outcome.followUpActions,
     };
-    this.#write(planUpdate([finished], this.#storedSkill, nowTimestamp()));
+    return this.#write([finished]);
   }
 
   /** Imports a checked batch. Runs inside a transaction; a conflict rolls all of it back. */
-  #record(batch: readonly CheckedInvocation[]): RecordResult[] {
+  #record(batch: readonly CheckedInvocation[]): Written & { results: RecordResult[] } {
     const { results, finished } = recordEach(batch, this.#recordSteps);
-    if (finished.length > 0) this.#write(planUpdate(finished, this.#storedSkill, nowTimestamp()));
-    return results;
+    return { results, ...(finished.length > 0 ? this.#write(finished) : NOTHING_WRITTEN) };
   }
 
-  /** Writes a `TotalsUpdate`: skill rows, new search entries, the timeline buckets it names, contexts. */
-  #write(update: TotalsUpdate): void {
+  /** What a write changed, once its transaction has committed: the counts this store holds catch up. */
+  #committed({ update, before }: Written): void {
+    if (update) this.#counts.add(update, before);
+  }
+
+  /**
+   * Works out what `finished` changes and writes it: skill rows, counts (a new path into the search
+   * index), the timeline, contexts. Returns the update and each skill's total before it.
+   */
+  #write(finished: readonly FinishedEverywhere[]): Written {
     const s = this.#statements;
+    const before = new Map<string, number>();
+    const update = planUpdate(
+      finished,
+      (skillName) => {
+        const row = s.storedSkill({ skillName });
+        before.set(skillName, row?.[1] ?? 0);
+        return row && storedSkillOf(row);
+      },
+      nowTimestamp(),
+    );
     for (const row of update.skills) s.upsertTotals.run(row);
-    for (const [skillName, path] of update.newPaths) s.addSearchPath.run(skillName, path);
+    for (const [skillName, path, by] of update.paths) {
+      const { id, invocation_count } = s.addPathCount.get(skillName, path, by) as {
+        id: number;
+        invocation_count: number;
+      };
+      if (invocation_count === by) s.addSearchWords.run(id, searchWords(path).join(' '));
+    }
+    for (const [skillName, key, count] of update.errors) s.addKeyCount.run({ skillName, kind: 'error', key, count });
+    for (const [skillName, key, count] of update.actions) s.addKeyCount.run({ skillName, kind: 'action', key, count });
+    for (const [skillName, bucketStart] of update.reopened) s.deleteHour.run({ skillName, bucketStart });
     for (const [skillName, hour] of update.hours) this.#put('hour', skillName, this.#hourTotals(skillName, hour));
     for (const [skillName, day] of update.days)
       this.#put('day', skillName, sumRows(day, this.#hoursOfDay(skillName, day)));
@@ -230,6 +320,7 @@ export class SqliteBackend implements StoreBackend {
       this.#put('day', ALL_SKILLS, sumRows(day, this.#hoursOfDay(ALL_SKILLS, day)));
     for (const c of update.sessions) s.upsertSession.run(c);
     for (const c of update.projects) s.upsertProject.run(c);
+    return { update, before };
   }
 
   #put(table: 'hour' | 'day', skillName: string, totals: BucketTotals): void {
@@ -245,6 +336,22 @@ export class SqliteBackend implements StoreBackend {
   #hoursOfDay(skillName: string, day: string): BucketRow[] {
     return this.#statements.timeline.hour.ofSkill({ skillName, since: day, until: bucketEndOf(day, 'day') });
   }
+}
+
+/** A `storedSkill` row as the engine takes it. */
+function storedSkillOf(row: NonNullable<ReturnType<Statements['storedSkill']>>): StoredSkill {
+  const [skillName, total, completed, abandoned, duration, first, last, durationSketch, timelineOpenHour] = row;
+  return {
+    skillName,
+    totalInvocations: total,
+    completedInvocations: completed,
+    abandonedInvocations: abandoned,
+    totalDurationSeconds: duration,
+    firstInvoked: first,
+    lastInvoked: last,
+    durationSketch,
+    timelineOpenHour,
+  };
 }
 
 /** The SQL condition of a listing's filter. */

@@ -72,3 +72,14 @@ export function compileRowsRead<Row extends readonly unknown[] = unknown[]>(
   const statement = client.prepare(sql).raw(true);
   return (values = {}) => statement.all(bind(binders, values)) as Row[];
 }
+
+/** Like `compileRowsRead`, for a statement that gives one row (a read, or a write with RETURNING). */
+export function compileRowRead<Row extends readonly unknown[] = unknown[]>(
+  client: Database.Database,
+  query: { toSQL(): { sql: string; params: unknown[] } },
+): (values?: object) => Row | undefined {
+  const { sql, params } = query.toSQL();
+  const binders = params.map(binderFor);
+  const statement = client.prepare(sql).raw(true);
+  return (values = {}) => statement.get(bind(binders, values)) as Row | undefined;
+}

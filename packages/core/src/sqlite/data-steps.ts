@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { DurationSketch } from '../contract/sketch.js';
+import { searchWords } from '../engine/search.js';
 
 /**
  * Work a migration needs that SQL cannot do, run right after that migration's SQL inside the same
@@ -58,7 +59,15 @@ function buildTimelineSketches(db: Database.Database): void {
   }
 }
 
+/** Version 4: the search index, from the folded words of every (skill, path) pair. */
+function buildSearchWords(db: Database.Database): void {
+  const add = db.prepare('INSERT INTO workflow_path_search (rowid, words) VALUES (?, ?)');
+  const pairs = db.prepare('SELECT id, workflow_path FROM skill_workflow_path').raw().all();
+  for (const [id, path] of pairs as Iterable<[number, string]>) add.run(id, searchWords(path).join(' '));
+}
+
 export const DATA_STEPS: ReadonlyMap<number, DataStep> = new Map([
   [2, buildSkillSketches],
   [3, buildTimelineSketches],
+  [4, buildSearchWords],
 ]);

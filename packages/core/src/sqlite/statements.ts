@@ -1,42 +1,16 @@
 import type Database from 'better-sqlite3';
-import { and, asc, desc, eq, gte, isNotNull, isNull, lt, ne, type SQL, sql } from 'drizzle-orm';
-import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
-import type { BucketRow } from '../engine/timeline.js';
-import {
-  skillInvocation as inv,
-  projectSkill,
-  sessionSkill,
-  skillMetrics as sm,
-  skillTimeline as tl,
-  skillTimelineDay as tlDay,
-} from '../schema/sqlite.js';
-import { compileRowsRead, compileWrite } from './compiled.js';
+import { and, asc, desc, eq, gte, isNotNull, isNull, lt, sql } from 'drizzle-orm';
+import { skillInvocation as inv, skillCount, skillTotals as st, skillWorkflowPath as swp } from '../schema/sqlite.js';
+import { compileRowRead, compileRowsRead, compileWrite } from './compiled.js';
+import { contextStatements } from './context-statements.js';
+import { type Db, excluded, p, placeholders, setTo } from './sql-helpers.js';
 
 /**
  * Every statement the SQLite store runs, built with Drizzle from the schema and prepared once per
- * connection. Raw SQL appears only where Drizzle cannot say it (`excluded.` in upserts, FTS5, JSON).
+ * connection. Raw SQL appears only where Drizzle cannot say it (`excluded.` in upserts, FTS5).
  */
 
-export const schema = {
-  skillInvocation: inv,
-  skillMetrics: sm,
-  sessionSkill,
-  projectSkill,
-  skillTimeline: tl,
-  skillTimelineDay: tlDay,
-};
-export type Db = BetterSQLite3Database<typeof schema>;
-
-/** The skill name under which the timeline tables keep every skill's sum; no skill can be named ''. */
-export const ALL_SKILLS = '';
-
-const p = sql.placeholder;
-/** A placeholder in `update().set()`, where Drizzle encodes it through the column (its types want SQL there). */
-const setTo = (name: string) => p(name) as unknown as SQL;
-const excluded = (column: string) => sql.raw(`excluded.${column}`);
-/** `{ key: placeholder('key') }` for each key. */
-const placeholders = <K extends string>(...keys: K[]) =>
-  Object.fromEntries(keys.map((k) => [k, p(k)])) as unknown as Record<K, SQL>;
+export { ALL_SKILLS, type Db, schema } from './sql-helpers.js';
 
 export const invocationColumns = {
   id: inv.id,
@@ -53,55 +27,40 @@ export const invocationColumns = {
   userContext: inv.userContext,
 };
 
-const totalsColumns = {
-  skillName: sm.skillName,
-  totalInvocations: sm.totalInvocations,
-  completedInvocations: sm.completedInvocations,
-  abandonedInvocations: sm.abandonedInvocations,
-  totalDurationSeconds: sm.totalDurationSeconds,
-  workflowPaths: sm.workflowPaths,
-  commonErrors: sm.commonErrors,
-  followUpActions: sm.followUpActions,
-  firstInvoked: sm.firstInvoked,
-  lastInvoked: sm.lastInvoked,
+/** A skill's scalar totals; its counts are in their own tables. */
+const scalarColumns = {
+  skillName: st.skillName,
+  totalInvocations: st.totalInvocations,
+  completedInvocations: st.completedInvocations,
+  abandonedInvocations: st.abandonedInvocations,
+  totalDurationSeconds: st.totalDurationSeconds,
+  firstInvoked: st.firstInvoked,
+  lastInvoked: st.lastInvoked,
 };
 
 const metricsColumns = {
-  ...totalsColumns,
-  p50DurationSeconds: sm.p50DurationSeconds,
-  p95DurationSeconds: sm.p95DurationSeconds,
-  p99DurationSeconds: sm.p99DurationSeconds,
+  ...scalarColumns,
+  p50DurationSeconds: st.p50DurationSeconds,
+  p95DurationSeconds: st.p95DurationSeconds,
+  p99DurationSeconds: st.p99DurationSeconds,
 };
 
-const contextValues = placeholders(
-  'skillName',
-  'invocationCount',
-  'completedCount',
-  'abandonedCount',
+const TOTALS_UPSERTED = [
+  'totalInvocations',
+  'completedInvocations',
+  'abandonedInvocations',
   'totalDurationSeconds',
   'firstInvoked',
   'lastInvoked',
-);
-
-/** Adds a batch's figures to a session's or project's row (no read needed: all of it is additive). */
-const contextUpsertSet = (t: typeof sessionSkill | typeof projectSkill) => ({
-  invocationCount: sql`${t.invocationCount} + excluded.invocation_count`,
-  completedCount: sql`${t.completedCount} + excluded.completed_count`,
-  abandonedCount: sql`${t.abandonedCount} + excluded.abandoned_count`,
-  totalDurationSeconds: sql`${t.totalDurationSeconds} + excluded.total_duration_seconds`,
-  firstInvoked: sql`min(${t.firstInvoked}, excluded.first_invoked)`,
-  lastInvoked: sql`max(${t.lastInvoked}, excluded.last_invoked)`,
-});
-
-const contextColumns = (t: typeof sessionSkill | typeof projectSkill) => ({
-  skillName: t.skillName,
-  invocationCount: t.invocationCount,
-  completedCount: t.completedCount,
-  abandonedCount: t.abandonedCount,
-  totalDurationSeconds: t.totalDurationSeconds,
-  firstInvoked: t.firstInvoked,
-  lastInvoked: t.lastInvoked,
-});
+  'completionRate',
+  'avgDurationSeconds',
+  'lastAggregatedAt',
+  'p50DurationSeconds',
+  'p95DurationSeconds',
+  'p99DurationSeconds',
+  'durationSketch',
+  'timelineOpenHour',
+] as const;
 
 export function prepareStatements(db: Db, client: Database.Database) {
   return {
@@ -127,103 +86,31 @@ export function prepareStatements(db: Db, client: Database.Database) {
         )
         .onConflictDoNothing({ target: inv.id }),
     ),
-    finishPending: db
-      .update(inv)
-      .set({
-        completed: setTo('completed'),
-        completedAt: setTo('completedAt'),
-        durationSeconds: setTo('durationSeconds'),
-        errorType: setTo('errorType'),
-        followUpActions: setTo('followUpActions'),
-      })
-      .where(and(eq(inv.id, p('id')), isNull(inv.completedAt)))
-      .returning({
-        skillName: inv.skillName,
-        invokedAt: inv.invokedAt,
-        workflowPath: inv.workflowPath,
-        sessionId: inv.sessionId,
-        projectPath: inv.projectPath,
-      })
-      .prepare(),
+    /** Finishes a pending invocation; gives its skill, start, path, session and project, or nothing. */
+    finishPending: compileRowRead<[string, string, string | null, string | null, string | null]>(
+      client,
+      db
+        .update(inv)
+        .set({
+          completed: setTo('completed'),
+          completedAt: setTo('completedAt'),
+          durationSeconds: setTo('durationSeconds'),
+          errorType: setTo('errorType'),
+          followUpActions: setTo('followUpActions'),
+        })
+        .where(and(eq(inv.id, p('id')), isNull(inv.completedAt)))
+        .returning({
+          skillName: inv.skillName,
+          invokedAt: inv.invokedAt,
+          workflowPath: inv.workflowPath,
+          sessionId: inv.sessionId,
+          projectPath: inv.projectPath,
+        }),
+    ),
     invocationById: db
       .select(invocationColumns)
       .from(inv)
       .where(eq(inv.id, p('id')))
-      .prepare(),
-    totalsBySkill: db
-      .select({ ...totalsColumns, durationSketch: sm.durationSketch })
-      .from(sm)
-      .where(eq(sm.skillName, p('skillName')))
-      .prepare(),
-    upsertTotals: compileWrite(
-      client,
-      db
-        .insert(sm)
-        .values(
-          placeholders(
-            'skillName',
-            'totalInvocations',
-            'completedInvocations',
-            'abandonedInvocations',
-            'totalDurationSeconds',
-            'workflowPaths',
-            'commonErrors',
-            'followUpActions',
-            'firstInvoked',
-            'lastInvoked',
-            'completionRate',
-            'avgDurationSeconds',
-            'lastAggregatedAt',
-            'p50DurationSeconds',
-            'p95DurationSeconds',
-            'p99DurationSeconds',
-            'durationSketch',
-          ),
-        )
-        .onConflictDoUpdate({
-          target: sm.skillName,
-          set: {
-            totalInvocations: excluded('total_invocations'),
-            completedInvocations: excluded('completed_invocations'),
-            abandonedInvocations: excluded('abandoned_invocations'),
-            totalDurationSeconds: excluded('total_duration_seconds'),
-            workflowPaths: excluded('workflow_paths'),
-            commonErrors: excluded('common_errors'),
-            followUpActions: excluded('follow_up_actions'),
-            firstInvoked: excluded('first_invoked'),
-            lastInvoked: excluded('last_invoked'),
-            completionRate: excluded('completion_rate'),
-            avgDurationSeconds: excluded('avg_duration_seconds'),
-            lastAggregatedAt: excluded('last_aggregated_at'),
-            p50DurationSeconds: excluded('p50_duration_seconds'),
-            p95DurationSeconds: excluded('p95_duration_seconds'),
-            p99DurationSeconds: excluded('p99_duration_seconds'),
-            durationSketch: excluded('duration_sketch'),
-          },
-        }),
-    ),
-    metricsBySkill: db
-      .select(metricsColumns)
-      .from(sm)
-      .where(eq(sm.skillName, p('skillName')))
-      .prepare(),
-    allMetrics: db.select(metricsColumns).from(sm).orderBy(desc(sm.totalInvocations), asc(sm.skillName)).prepare(),
-    usage: compileRowsRead(
-      client,
-      db
-        .select({
-          skillName: sm.skillName,
-          totalInvocations: sm.totalInvocations,
-          completedInvocations: sm.completedInvocations,
-          totalDurationSeconds: sm.totalDurationSeconds,
-        })
-        .from(sm)
-        .orderBy(desc(sm.totalInvocations), asc(sm.skillName)),
-    ),
-    sketchBySkill: db
-      .select({ durationSketch: sm.durationSketch })
-      .from(sm)
-      .where(eq(sm.skillName, p('skillName')))
       .prepare(),
     completedDurations: db
       .select({ durationSeconds: inv.durationSeconds })
@@ -237,56 +124,6 @@ export function prepareStatements(db: Db, client: Database.Database) {
         ),
       )
       .prepare(),
-
-    upsertSession: compileWrite(
-      client,
-      db
-        .insert(sessionSkill)
-        .values({ sessionId: p('contextKey'), ...contextValues })
-        .onConflictDoUpdate({
-          target: [sessionSkill.sessionId, sessionSkill.skillName],
-          set: contextUpsertSet(sessionSkill),
-        }),
-    ),
-    upsertProject: compileWrite(
-      client,
-      db
-        .insert(projectSkill)
-        .values({ projectPath: p('contextKey'), ...contextValues })
-        .onConflictDoUpdate({
-          target: [projectSkill.projectPath, projectSkill.skillName],
-          set: contextUpsertSet(projectSkill),
-        }),
-    ),
-    sessionSkills: db
-      .select(contextColumns(sessionSkill))
-      .from(sessionSkill)
-      .where(eq(sessionSkill.sessionId, p('key')))
-      .orderBy(desc(sessionSkill.invocationCount), asc(sessionSkill.skillName))
-      .prepare(),
-    projectSkills: db
-      .select(contextColumns(projectSkill))
-      .from(projectSkill)
-      .where(eq(projectSkill.projectPath, p('key')))
-      .orderBy(desc(projectSkill.invocationCount), asc(projectSkill.skillName))
-      .prepare(),
-
-    timeline: { hour: timelineStatements(db, client, tl), day: timelineStatements(db, client, tlDay) },
-    /** Every skill's row for one hour: how the hour's total (skill '') is summed. */
-    hourOfEverySkill: compileRowsRead<BucketRow>(
-      client,
-      db
-        .select({
-          bucketStart: tl.bucketStart,
-          invocations: tl.invocations,
-          completed: tl.completed,
-          abandoned: tl.abandoned,
-          totalDurationSeconds: tl.totalDurationSeconds,
-          durationSketch: tl.durationSketch,
-        })
-        .from(tl)
-        .where(and(eq(tl.bucketStart, p('bucketStart')), ne(tl.skillName, ALL_SKILLS))),
-    ) as (key: { bucketStart: string }) => BucketRow[],
     /** A skill's finished invocations in [since, until): how an hour's timeline row is (re)built. */
     finishedBetween: compileRowsRead(
       client,
@@ -302,81 +139,122 @@ export function prepareStatements(db: Db, client: Database.Database) {
           ),
         ),
     ) as (bounds: { skillName: string; since: string; until: string }) => Array<[0 | 1, number | null]>,
-    /** Each skill's latest start: the hour it falls in is read from skill_invocation, not the timeline tables. */
-    lastInvoked: db
-      .select({ skillName: sm.skillName, lastInvoked: sm.lastInvoked })
-      .from(sm)
-      .where(isNotNull(sm.lastInvoked))
+
+    /** What a write starts from: the skill's scalars (in `scalarColumns` order), sketch and open hour. */
+    storedSkill: compileRowRead<
+      [string, number, number, number, number, string | null, string | null, Uint8Array | null, string | null]
+    >(
+      client,
+      db
+        .select({ ...scalarColumns, durationSketch: st.durationSketch, timelineOpenHour: st.timelineOpenHour })
+        .from(st)
+        .where(eq(st.skillName, p('skillName'))),
+    ),
+    upsertTotals: compileWrite(
+      client,
+      db
+        .insert(st)
+        .values(placeholders('skillName', ...TOTALS_UPSERTED))
+        .onConflictDoUpdate({
+          target: st.skillName,
+          set: Object.fromEntries(TOTALS_UPSERTED.map((k) => [k, excluded(st[k].name)])),
+        }),
+    ),
+    metricsBySkill: db
+      .select(metricsColumns)
+      .from(st)
+      .where(eq(st.skillName, p('skillName')))
       .prepare(),
-    lastInvokedOf: db
-      .select({ lastInvoked: sm.lastInvoked })
-      .from(sm)
-      .where(eq(sm.skillName, p('skillName')))
+    allMetrics: db.select(metricsColumns).from(st).orderBy(desc(st.totalInvocations), asc(st.skillName)).prepare(),
+    usage: compileRowsRead(
+      client,
+      db
+        .select({
+          skillName: st.skillName,
+          totalInvocations: st.totalInvocations,
+          completedInvocations: st.completedInvocations,
+          totalDurationSeconds: st.totalDurationSeconds,
+        })
+        .from(st)
+        .orderBy(desc(st.totalInvocations), asc(st.skillName)),
+    ),
+    sketchBySkill: db
+      .select({ durationSketch: st.durationSketch })
+      .from(st)
+      .where(eq(st.skillName, p('skillName')))
+      .prepare(),
+    /** Each skill's open hour: read from skill_invocation, as it is not in the timeline tables. */
+    openHours: db
+      .select({ skillName: st.skillName, openHour: st.timelineOpenHour })
+      .from(st)
+      .where(isNotNull(st.timelineOpenHour))
+      .prepare(),
+    openHourOf: db
+      .select({ openHour: st.timelineOpenHour })
+      .from(st)
+      .where(eq(st.skillName, p('skillName')))
       .prepare(),
 
-    // FTS5 and JSON are beyond Drizzle's query builder.
-    addSearchPath: client.prepare(
-      'INSERT INTO workflow_path_search (skill_name, workflow_path) VALUES (?, ?)',
-    ) as Database.Statement<[string, string]>,
-    searchPaths: client.prepare(`
-      SELECT f.skill_name AS skillName, f.workflow_path AS workflowPath,
-             (SELECT j.value FROM skill_metrics m, json_each(m.workflow_paths) j
-              WHERE m.skill_name = f.skill_name AND j.key = f.workflow_path) AS invocationCount
-      FROM workflow_path_search f
-      WHERE workflow_path_search MATCH ?
-      ORDER BY invocationCount DESC, f.skill_name, f.workflow_path
+    // Counts: one row per key, added to in place.
+    // A new pair gets the next id (the write lock is held: no other writer takes it meanwhile).
+    addPathCount: client.prepare(`
+      INSERT INTO skill_workflow_path (skill_name, workflow_path, invocation_count, id)
+      VALUES (?, ?, ?, (SELECT coalesce(max(id), 0) + 1 FROM skill_workflow_path))
+      ON CONFLICT (skill_name, workflow_path) DO UPDATE SET invocation_count = invocation_count + excluded.invocation_count
+      RETURNING id, invocation_count`) as Database.Statement<
+      [string, string, number],
+      { id: number; invocation_count: number }
+    >,
+    addKeyCount: compileWrite(
+      client,
+      db
+        .insert(skillCount)
+        .values(placeholders('skillName', 'kind', 'key', 'count'))
+        .onConflictDoUpdate({
+          target: [skillCount.skillName, skillCount.kind, skillCount.key],
+          set: { count: sql`${skillCount.count} + excluded.count` },
+        }),
+    ),
+    pathCountsOf: compileRowsRead<[string, number]>(
+      client,
+      db
+        .select({ key: swp.workflowPath, count: swp.invocationCount })
+        .from(swp)
+        .where(eq(swp.skillName, p('skillName'))),
+    ),
+    keyCountsOf: compileRowsRead<['error' | 'action', string, number]>(
+      client,
+      db
+        .select({ kind: skillCount.kind, key: skillCount.key, count: skillCount.count })
+        .from(skillCount)
+        .where(eq(skillCount.skillName, p('skillName'))),
+    ),
+
+    // FTS5 is beyond Drizzle's query builder.
+    addSearchWords: client.prepare(
+      'INSERT INTO workflow_path_search (rowid, words) VALUES (?, ?)',
+    ) as Database.Statement<[number, string]>,
+    /** How many pairs match, counted up to a cap. */
+    countMatches: client
+      .prepare(
+        'SELECT count(*) FROM (SELECT rowid FROM workflow_path_search WHERE workflow_path_search MATCH ? LIMIT ?)',
+      )
+      .pluck() as Database.Statement<[string, number], number>,
+    /** Few matches: each looked up, then sorted. */
+    searchFew: client.prepare(`
+      SELECT skill_name AS skillName, workflow_path AS workflowPath, invocation_count AS invocationCount
+      FROM skill_workflow_path
+      WHERE id IN (SELECT rowid FROM workflow_path_search WHERE workflow_path_search MATCH ?)
+      ORDER BY invocation_count DESC, skill_name, workflow_path
       LIMIT ?`) as Database.Statement<[string, number]>,
+    /** Every pair, most used first: a search with many matches walks it until its limit is met. */
+    rankedPaths: client
+      .prepare(`SELECT skill_name, workflow_path, invocation_count FROM skill_workflow_path
+        ORDER BY invocation_count DESC, skill_name, workflow_path`)
+      .raw(true) as Database.Statement<[], [string, string, number]>,
+
+    ...contextStatements(db, client),
   };
 }
 
 export type Statements = ReturnType<typeof prepareStatements>;
-
-/** Reading and writing one timeline table (hours or days); both have the same columns. */
-function timelineStatements(db: Db, client: Database.Database, t: typeof tl | typeof tlDay) {
-  const columns = {
-    bucketStart: t.bucketStart,
-    invocations: t.invocations,
-    completed: t.completed,
-    abandoned: t.abandoned,
-    totalDurationSeconds: t.totalDurationSeconds,
-    durationSketch: t.durationSketch,
-  };
-  const range = and(gte(t.bucketStart, p('since')), lt(t.bucketStart, p('until')));
-  return {
-    /** Sets a bucket's row to figures summed again from its source. */
-    put: compileWrite(
-      client,
-      db
-        .insert(t)
-        .values(
-          placeholders(
-            'skillName',
-            'bucketStart',
-            'invocations',
-            'completed',
-            'abandoned',
-            'totalDurationSeconds',
-            'durationSketch',
-          ),
-        )
-        .onConflictDoUpdate({
-          target: [t.skillName, t.bucketStart],
-          set: {
-            invocations: excluded('invocations'),
-            completed: excluded('completed'),
-            abandoned: excluded('abandoned'),
-            totalDurationSeconds: excluded('total_duration_seconds'),
-            durationSketch: excluded('duration_sketch'),
-          },
-        }),
-    ),
-    ofSkill: compileRowsRead<BucketRow>(
-      client,
-      db
-        .select(columns)
-        .from(t)
-        .where(and(eq(t.skillName, p('skillName')), range))
-        .orderBy(asc(t.bucketStart)),
-    ) as (bounds: { skillName: string; since: string; until: string }) => BucketRow[],
-  };
-}
