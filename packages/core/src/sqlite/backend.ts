@@ -3,12 +3,13 @@ import { and, asc, eq, isNotNull, isNull, type SQL, sql } from 'drizzle-orm';
 import { InvocationAlreadyCompletedError, type StorageError, UnknownInvocationError } from '../contract/errors.js';
 import { uuidv7 } from '../contract/ids.js';
 import { DurationSketch, exactPercentiles } from '../contract/sketch.js';
-import { nowTimestamp } from '../contract/time.js';
+import { formatEpochMs } from '../contract/time.js';
 import type { Invocation, RecordResult, SkillMetrics, TimelineBucket, WorkflowPathMatch } from '../contract/types.js';
 import type { NewInvocation, Outcome, StoreBackend } from '../engine/backend.js';
 import type { InvocationFilter } from '../engine/query.js';
 import { type CheckedInvocation, type RecordSteps, recordEach } from '../engine/record.js';
 import { pathMatches, searchWords } from '../engine/search.js';
+import type { Clock } from '../engine/store.js';
 import {
   type BucketRow,
   type BucketTotals,
@@ -56,6 +57,7 @@ const NOTHING_WRITTEN: Written = { update: null, before: new Map() };
  */
 export class SqliteBackend implements StoreBackend {
   readonly #client: Database.Database;
+  readonly #clock: Clock;
   readonly #db: Db;
   readonly #statements: Statements;
   readonly #recordSteps: RecordSteps;
@@ -68,7 +70,8 @@ export class SqliteBackend implements StoreBackend {
     (batch: readonly CheckedInvocation[]) => Written & { results: RecordResult[] }
   >;
 
-  constructor(client: Database.Database, db: Db) {
+  constructor(client: Database.Database, db: Db, clock: Clock) {
+    this.#clock = clock;
     this.#client = client;
     this.#db = db;
     const s = prepareStatements(db, client);
@@ -297,7 +300,7 @@ export class SqliteBackend implements StoreBackend {
         before.set(skillName, row?.[1] ?? 0);
         return row && storedSkillOf(row);
       },
-      nowTimestamp(),
+      formatEpochMs(this.#clock.now()),
     );
     for (const row of update.skills) s.upsertTotals.run(row);
     for (const [skillName, path, by] of update.paths) {

@@ -61,7 +61,7 @@ export class SqliteStore extends EngineStore {
 
   constructor(options: SqliteStoreOptions = {}) {
     const opened = openDatabase(options);
-    super(new SqliteBackend(opened.client, opened.db), options, SQLITE_IMPORT_CHUNK);
+    super(new SqliteBackend(opened.client, opened.db, opened.clock), options, SQLITE_IMPORT_CHUNK);
     this.path = opened.path;
     this.migrationsApplied = opened.migrationsApplied;
     this.#db = opened.db;
@@ -77,7 +77,7 @@ export class SqliteStore extends EngineStore {
 /** Checks the options, opens the file — refusing one it cannot use, untouched — switches to WAL and migrates. */
 function openDatabase(options: SqliteStoreOptions) {
   const o = checkOptions(options, 'options', OPTIONS) as SqliteStoreOptions;
-  checkEngineOptions(o);
+  const { clock } = checkEngineOptions(o);
   const given = o.path === undefined ? DEFAULT_DB_PATH : checkText(o.path, 'path');
   if (given.length === 0) throw new InvalidInputError('path', 'must not be empty');
   const memory = given === ':memory:';
@@ -118,7 +118,7 @@ function openDatabase(options: SqliteStoreOptions) {
     client.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     client.pragma('foreign_keys = ON');
     const migrationsApplied = readonly ? [] : migrate(client);
-    return { path, client, db: drizzle({ client, schema }), migrationsApplied };
+    return { path, client, db: drizzle({ client, schema }), migrationsApplied, clock };
   } catch (error) {
     client.close();
     if (error instanceof SkillMetricsError) throw error;

@@ -150,6 +150,35 @@ export function describeDurationsOverTime(open: OpenAnalyticsStore): void {
       ]);
     });
 
+    it('places an invocation dated in the future in its hour, and counts it once when that hour comes', async () => {
+      let ms = Date.UTC(2026, 4, 4, 10, 5);
+      const store = await open({ clock: { now: () => ms, monotonic: () => ms } });
+      const live = async () => {
+        const handle = await store.trackInvocation('f');
+        ms += 1000;
+        await handle.complete();
+      };
+      await store.recordInvocation(item({ skillName: 'f', invokedAt: '2026-05-04T14:30:00Z', durationSeconds: 7 }));
+      await live(); // 10:05
+      await live();
+      const range = { since: '2026-05-04T10:00:00Z', until: '2026-05-04T16:00:00Z' };
+      const counts = async () => (await store.getSkillTimeline('f', range)).map((h) => h.invocations);
+      expect(await counts()).toEqual([2, 0, 0, 0, 1, 0]);
+      ms = Date.UTC(2026, 4, 4, 14, 10);
+      await live(); // 14:10: the future hour is now the open one
+      expect(await counts()).toEqual([2, 0, 0, 0, 2, 0]);
+      ms = Date.UTC(2026, 4, 4, 15, 1);
+      await live(); // 15:01 closes it
+      expect(await counts()).toEqual([2, 0, 0, 0, 2, 1]);
+      const [all] = await store.getTimeline({
+        bucket: 'day',
+        since: '2026-05-04T00:00:00Z',
+        until: '2026-05-05T00:00:00Z',
+      });
+      expect(all?.invocations).toBe(5);
+      expect((await store.getSkillTimeline('f', range))[4]?.avgDurationSeconds).toBe(4);
+    });
+
     it('places a batch that spans several hours in each of them', async () => {
       const store = await open();
       const at = (time: string, durationSeconds: number) =>
