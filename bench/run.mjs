@@ -3,6 +3,7 @@
 import { cpus } from 'node:os';
 import { run as analytics } from './analytics.bench.mjs';
 import { run as engine } from './engine.bench.mjs';
+import { run as flat } from './flat.bench.mjs';
 import { results, valueResults } from './harness.mjs';
 import { run as legacyAnalytics } from './legacy-analytics.bench.mjs';
 import { run as legacyReader } from './legacy-reader.bench.mjs';
@@ -19,6 +20,7 @@ await engine({ quick });
 await analytics({ quick, part: 'write cost' });
 await store({ quick });
 await analytics({ quick, part: 'reads' });
+await flat({ quick });
 console.log('');
 await legacyReader({ quick });
 await legacyAnalytics({ quick });

@@ -8,7 +8,7 @@ import type { Invocation, RecordResult, SkillMetrics, TimelineBucket, WorkflowPa
 import type { NewInvocation, Outcome, StoreBackend } from '../engine/backend.js';
 import type { InvocationFilter } from '../engine/query.js';
 import { type CheckedInvocation, type RecordSteps, recordEach } from '../engine/record.js';
-import { pathMatches, searchWords } from '../engine/search.js';
+import { searchWords } from '../engine/search.js';
 import type { Clock } from '../engine/store.js';
 import {
   type BucketRow,
@@ -25,15 +25,13 @@ import type { ContextKind, ContextSkillTotals, SummaryInput } from '../engine/to
 import { toSkillMetrics } from '../engine/totals.js';
 import { type FinishedEverywhere, planUpdate, type StoredSkill, type TotalsUpdate } from '../engine/update.js';
 import { skillInvocation as inv } from '../schema/sqlite.js';
+import { whenFree } from './busy.js';
 import { CountCache } from './counts.js';
 import { sqliteStorageError } from './errors.js';
+import { PathSearch } from './path-search.js';
 import { ALL_SKILLS, type Db, invocationColumns, prepareStatements, type Statements } from './statements.js';
 
 const p = sql.placeholder;
-/** From this many matching pairs on, a search walks the ranking instead of sorting the matches. */
-const MANY_MATCHES = 1000;
-/** How far a walk of the ranking goes before it sorts the matches after all. */
-const WALK_BUDGET = 4000;
 
 type StoredInvocation = Omit<Invocation, 'status'>;
 
@@ -58,11 +56,12 @@ const NOTHING_WRITTEN: Written = { update: null, before: new Map() };
 export class SqliteBackend implements StoreBackend {
   readonly #client: Database.Database;
   readonly #clock: Clock;
+  readonly #busyTimeoutMs: number;
   readonly #db: Db;
   readonly #statements: Statements;
   readonly #recordSteps: RecordSteps;
   readonly #counts: CountCache;
-  readonly #pathWords = new Map<string, string[]>();
+  readonly #search: PathSearch;
   readonly #readTx: Database.Transaction<(read: () => unknown) => unknown>;
   // better-sqlite3 transaction wrappers, made once: a new wrapper per call costs about 20 %.
   readonly #finishTx: Database.Transaction<(id: string, outcome: Outcome) => Written>;
@@ -70,13 +69,18 @@ export class SqliteBackend implements StoreBackend {
     (batch: readonly CheckedInvocation[]) => Written & { results: RecordResult[] }
   >;
 
-  constructor(client: Database.Database, db: Db, clock: Clock) {
+  constructor(client: Database.Database, db: Db, clock: Clock, busyTimeoutMs: number) {
     this.#clock = clock;
+    this.#busyTimeoutMs = busyTimeoutMs;
+    // The backend waits for another writer's lock itself (#whenFree), polling every few milliseconds
+    // and letting the event loop run meanwhile; SQLite's own wait sleeps in steps of up to 100 ms.
+    client.pragma('busy_timeout = 0');
     this.#client = client;
     this.#db = db;
     const s = prepareStatements(db, client);
     this.#statements = s;
     this.#counts = new CountCache(s);
+    this.#search = new PathSearch(s);
     this.#readTx = client.transaction((read: () => unknown) => read());
     this.#recordSteps = {
       insertIfNew: (item) => s.insertInvocation.run(item).changes === 1,
@@ -91,8 +95,7 @@ export class SqliteBackend implements StoreBackend {
 
   async insertPending(invocation: NewInvocation): Promise<string> {
     const id = uuidv7();
-    // One INSERT commits on its own, taking the write lock before it reads anything.
-    this.#statements.insertInvocation.run({
+    const row = {
       id,
       skillName: invocation.skillName,
       invokedAt: invocation.invokedAt,
@@ -105,45 +108,51 @@ export class SqliteBackend implements StoreBackend {
       sessionId: invocation.sessionId,
       projectPath: invocation.projectPath,
       userContext: invocation.userContext,
-    });
+    };
+    // One INSERT commits on its own, taking the write lock before it reads anything.
+    await this.#whenFree(() => this.#statements.insertInvocation.run(row));
     return id;
   }
 
   async finish(id: string, outcome: Outcome): Promise<void> {
-    this.#committed(this.#finishTx.immediate(id, outcome));
+    this.#committed(await this.#whenFree(() => this.#finishTx.immediate(id, outcome)));
   }
 
   async record(batch: readonly CheckedInvocation[]): Promise<RecordResult[]> {
-    const written = this.#recordTx.immediate(batch);
+    const written = await this.#whenFree(() => this.#recordTx.immediate(batch));
     this.#committed(written);
     return written.results;
   }
 
-  async skillMetrics(skillName: string): Promise<SkillMetrics | null> {
+  skillMetrics(skillName: string): Promise<SkillMetrics | null> {
     const s = this.#statements;
-    const row = s.metricsBySkill.get({ skillName });
-    if (!row) return null;
-    const held = this.#counts.held(skillName, row.totalInvocations);
-    if (held) return toSkillMetrics({ ...row, ...held }, row);
-    return this.#snapshot(() => {
-      const now = s.metricsBySkill.get({ skillName });
-      return now ? toSkillMetrics({ ...now, ...this.#counts.load(skillName, now.totalInvocations) }, now) : null;
+    return this.#whenFree(() => {
+      const row = s.metricsBySkill.get({ skillName });
+      if (!row) return null;
+      const held = this.#counts.held(skillName, row.totalInvocations);
+      if (held) return toSkillMetrics({ ...row, ...held }, row);
+      return this.#snapshot(() => {
+        const now = s.metricsBySkill.get({ skillName });
+        return now ? toSkillMetrics({ ...now, ...this.#counts.load(skillName, now.totalInvocations) }, now) : null;
+      });
     });
   }
 
-  async allMetrics(): Promise<SkillMetrics[]> {
-    return this.#snapshot(() =>
-      this.#statements.allMetrics.all().map((row) => {
-        const counts =
-          this.#counts.held(row.skillName, row.totalInvocations) ??
-          this.#counts.load(row.skillName, row.totalInvocations);
-        return toSkillMetrics({ ...row, ...counts }, row);
-      }),
+  allMetrics(): Promise<SkillMetrics[]> {
+    return this.#whenFree(() =>
+      this.#snapshot(() =>
+        this.#statements.allMetrics.all().map((row) => {
+          const counts =
+            this.#counts.held(row.skillName, row.totalInvocations) ??
+            this.#counts.load(row.skillName, row.totalInvocations);
+          return toSkillMetrics({ ...row, ...counts }, row);
+        }),
+      ),
     );
   }
 
   async usage(): Promise<SummaryInput[]> {
-    const rows = this.#statements.usage() as Array<[string, number, number, number]>;
+    const rows = (await this.#whenFree(() => this.#statements.usage())) as Array<[string, number, number, number]>;
     return rows.map(([skillName, totalInvocations, completedInvocations, totalDurationSeconds]) => ({
       skillName,
       totalInvocations,
@@ -163,7 +172,7 @@ export class SqliteBackend implements StoreBackend {
     let afterTime = '';
     let afterId = '';
     for (;;) {
-      const rows = page.all({ afterTime, afterId });
+      const rows = await this.#whenFree(() => page.all({ afterTime, afterId }));
       for (const row of rows) yield withStatus(row);
       if (rows.length < pageSize) return;
       const last = rows[rows.length - 1] as StoredInvocation;
@@ -172,54 +181,45 @@ export class SqliteBackend implements StoreBackend {
     }
   }
 
-  async durationPercentiles(skillName: string, qs: readonly number[], exact: boolean): Promise<Array<number | null>> {
+  durationPercentiles(skillName: string, qs: readonly number[], exact: boolean): Promise<Array<number | null>> {
     const s = this.#statements;
-    if (exact)
-      return exactPercentiles(
-        s.completedDurations.all({ skillName }).map((r) => r.durationSeconds as number),
-        qs,
-      );
-    const sketch = s.sketchBySkill.get({ skillName })?.durationSketch;
-    return (sketch ? DurationSketch.decode(sketch) : new DurationSketch()).quantiles(qs);
-  }
-
-  async timeline(skillName: string | null, range: TimelineRange): Promise<TimelineBucket[]> {
-    const s = this.#statements;
-    const bounds = { skillName: skillName ?? ALL_SKILLS, since: range.since, until: range.until };
-    return this.#snapshot(() => {
-      const rows = s.timeline[range.bucket].ofSkill(bounds);
-      // Each skill's open hour is not in the timeline tables: sum it from its invocations.
-      const open =
-        skillName === null ? s.openHours.all() : [{ skillName, openHour: s.openHourOf.get({ skillName })?.openHour }];
-      for (const { skillName: name, openHour } of open) {
-        if (openHour && openHour >= range.since && openHour < range.until) {
-          rows.push(toBucketRow(this.#hourTotals(name, openHour)));
-        }
-      }
-      return timelineFromRows(range, rows);
+    return this.#whenFree(() => {
+      if (exact)
+        return exactPercentiles(
+          s.completedDurations.all({ skillName }).map((r) => r.durationSeconds as number),
+          qs,
+        );
+      const sketch = s.sketchBySkill.get({ skillName })?.durationSketch;
+      return (sketch ? DurationSketch.decode(sketch) : new DurationSketch()).quantiles(qs);
     });
   }
 
-  async searchPaths(words: readonly string[], limit: number): Promise<WorkflowPathMatch[]> {
-    // The index holds each path's folded words; each query word matches as a prefix, all required.
-    const match = words.map((w) => `"${w}"*`).join(' ');
+  timeline(skillName: string | null, range: TimelineRange): Promise<TimelineBucket[]> {
     const s = this.#statements;
-    if ((s.countMatches.get(match, MANY_MATCHES) ?? 0) >= MANY_MATCHES) {
-      // Many match: the best are among the most used, so walking the ranking meets the limit soon.
-      const found: WorkflowPathMatch[] = [];
-      let walked = 0;
-      for (const [skillName, workflowPath, invocationCount] of s.rankedPaths.iterate()) {
-        if (pathMatches(this.#wordsOf(workflowPath), words)) found.push({ skillName, workflowPath, invocationCount });
-        if (found.length === limit || ++walked === WALK_BUDGET) break;
-      }
-      if (found.length === limit || walked < WALK_BUDGET) return found;
-    }
-    // Few match (or the many rank low): look each up and sort them.
-    return s.searchFew.all(match, limit) as WorkflowPathMatch[];
+    const bounds = { skillName: skillName ?? ALL_SKILLS, since: range.since, until: range.until };
+    return this.#whenFree(() =>
+      this.#snapshot(() => {
+        const rows = s.timeline[range.bucket].ofSkill(bounds);
+        // Each skill's open hour is not in the timeline tables: sum it from its invocations.
+        const open =
+          skillName === null ? s.openHours.all() : [{ skillName, openHour: s.openHourOf.get({ skillName })?.openHour }];
+        for (const { skillName: name, openHour } of open) {
+          if (openHour && openHour >= range.since && openHour < range.until) {
+            rows.push(toBucketRow(this.#hourTotals(name, openHour)));
+          }
+        }
+        return timelineFromRows(range, rows);
+      }),
+    );
   }
 
-  async contextTotals(kind: ContextKind, key: string): Promise<ContextSkillTotals[]> {
-    return (kind === 'session' ? this.#statements.sessionSkills : this.#statements.projectSkills).all({ key });
+  searchPaths(words: readonly string[], limit: number): Promise<WorkflowPathMatch[]> {
+    return this.#whenFree(() => this.#search.run(words, limit));
+  }
+
+  contextTotals(kind: ContextKind, key: string): Promise<ContextSkillTotals[]> {
+    const s = this.#statements;
+    return this.#whenFree(() => (kind === 'session' ? s.sessionSkills : s.projectSkills).all({ key }));
   }
 
   async close(): Promise<void> {
@@ -230,15 +230,9 @@ export class SqliteBackend implements StoreBackend {
     return sqliteStorageError(error, this.#client.name);
   }
 
-  /** A path's folded words, kept (paths repeat in every search). */
-  #wordsOf(path: string): string[] {
-    let words = this.#pathWords.get(path);
-    if (!words) {
-      if (this.#pathWords.size >= 100_000) this.#pathWords.clear();
-      words = searchWords(path);
-      this.#pathWords.set(path, words);
-    }
-    return words;
+  /** `work`, run again while another connection holds the lock (see `whenFree`). */
+  #whenFree<T>(work: () => T): Promise<T> {
+    return whenFree(work, this.#busyTimeoutMs);
   }
 
   /** Runs reads in one deferred transaction: one snapshot of the file, however many statements. */

@@ -61,7 +61,11 @@ export class SqliteStore extends EngineStore {
 
   constructor(options: SqliteStoreOptions = {}) {
     const opened = openDatabase(options);
-    super(new SqliteBackend(opened.client, opened.db, opened.clock), options, SQLITE_IMPORT_CHUNK);
+    super(
+      new SqliteBackend(opened.client, opened.db, opened.clock, opened.busyTimeoutMs),
+      options,
+      SQLITE_IMPORT_CHUNK,
+    );
     this.path = opened.path;
     this.migrationsApplied = opened.migrationsApplied;
     this.#db = opened.db;
@@ -118,7 +122,7 @@ function openDatabase(options: SqliteStoreOptions) {
     client.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     client.pragma('foreign_keys = ON');
     const migrationsApplied = readonly ? [] : migrate(client);
-    return { path, client, db: drizzle({ client, schema }), migrationsApplied, clock };
+    return { path, client, db: drizzle({ client, schema }), migrationsApplied, clock, busyTimeoutMs };
   } catch (error) {
     client.close();
     if (error instanceof SkillMetricsError) throw error;
