@@ -14,7 +14,6 @@ import {
   type BucketRow,
   type BucketTotals,
   bucketEndOf,
-  bucketStartOf,
   sumFinished,
   sumRows,
   type TimelineRange,
