@@ -7,6 +7,7 @@ import { run as flat } from './flat.bench.mjs';
 import { results, valueResults } from './harness.mjs';
 import { run as legacyAnalytics } from './legacy-analytics.bench.mjs';
 import { run as legacyReader } from './legacy-reader.bench.mjs';
+import { run as legacyVsPython } from './legacy-vs-python.bench.mjs';
 import { run as store } from './store.bench.mjs';
 
 const quick = process.argv.includes('--quick');
@@ -24,6 +25,7 @@ await flat({ quick });
 console.log('');
 await legacyReader({ quick });
 await legacyAnalytics({ quick });
+await legacyVsPython({ quick });
 console.log('\n| measure | store | floor | ratio | target |\n|---|---|---|---|---|');
 for (const r of results()) {
   const us = (v) => (v >= 1000 ? `${(v / 1000).toFixed(2)} ms` : `${v.toFixed(1)} µs`);

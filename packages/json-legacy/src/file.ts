@@ -124,17 +124,20 @@ export interface AtomicWriteOptions {
   durable: boolean;
   /** Checked just before the rename: a lost lock must not replace the file. */
   lock: HeldLock;
+  /** Hash what is written (SHA-256). */
+  digest: boolean;
 }
 
 /**
  * Writes `chunks` to a temporary file beside `path` and renames it over `path`. Returns the
- * SHA-256 of what was written. On any failure the temporary file is removed and `path` is as it was.
+ * SHA-256 of what was written, when asked for. On any failure the temporary file is removed and
+ * `path` is as it was.
  */
 export async function writeAtomically(
   path: string,
   chunks: Iterable<string>,
   options: AtomicWriteOptions,
-): Promise<string> {
+): Promise<string | null> {
   const temporary = `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
   let mode = 0o666;
   try {
@@ -142,14 +145,14 @@ export async function writeAtomically(
   } catch {
     // A new file gets the default mode (less the umask), as Python's open() gives it.
   }
-  const hash = createHash('sha256');
+  const hash = options.digest ? createHash('sha256') : null;
   try {
     const fh = await open(temporary, 'wx', mode);
     try {
       for (const chunk of chunks) {
         // Python's json.dumps writes ASCII only (ensure_ascii), so latin1 is the UTF-8 encoding here.
         const bytes = Buffer.from(chunk, 'latin1');
-        hash.update(bytes);
+        hash?.update(bytes);
         await fh.write(bytes);
       }
       if (options.durable) await fh.sync();
@@ -168,7 +171,17 @@ export async function writeAtomically(
     throw new LegacyWriteError(path, `cannot write: ${(error as Error).message}`, { cause: error });
   }
   if (options.durable) await syncDirectory(dirname(path));
-  return hash.digest('hex');
+  return hash ? hash.digest('hex') : null;
+}
+
+/**
+ * Whether a fingerprint's times have sub-second precision. On such a file system a replacement
+ * with the same inode, size and nanosecond times cannot happen by chance, so a matching
+ * fingerprint is proof enough; on one with whole seconds, the bytes are hashed to be sure.
+ */
+export function hasFineTimes(fingerprint: string): boolean {
+  const mtimeNs = fingerprint.split(':')[3] ?? '0';
+  return !mtimeNs.endsWith('000000000');
 }
 
 async function syncDirectory(dir: string): Promise<void> {

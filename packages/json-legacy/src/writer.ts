@@ -7,6 +7,19 @@ export interface LegacyDocument {
   root: Array<[string, unknown]>;
   invocations: readonly LegacyRawInvocation[];
   skills: ReadonlyMap<string, LegacyRawSkill>;
+  /**
+   * Each invocation's text as last written, kept between writes: an invocation that has not changed
+   * is not serialised again. Filled in as the file is written; a changed invocation's entry is
+   * cleared by whoever changes it.
+   */
+  texts?: Array<string | undefined>;
+}
+
+/** One invocation as `json.dumps(indent=2)` writes it inside the list. */
+function invocationText(invocation: LegacyRawInvocation): string {
+  const parts: string[] = [];
+  writePyObject(parts, invocation, 2, INVOCATION_FLOATS);
+  return parts.join('');
 }
 
 const CHUNK = 1 << 20;
@@ -46,9 +59,15 @@ export function* legacyFileChunks(doc: LegacyDocument, lastUpdated: string): Gen
       if (list.length === 0) out.push('[]');
       else {
         out.push('[');
+        const texts = doc.texts ?? [];
         for (let i = 0; i < list.length; i++) {
           out.push(i === 0 ? '\n    ' : ',\n    ');
-          writePyObject(out, list[i] as Record<string, unknown>, 2, INVOCATION_FLOATS);
+          let text = texts[i];
+          if (text === undefined) {
+            text = invocationText(list[i] as LegacyRawInvocation);
+            texts[i] = text;
+          }
+          out.push(text);
           if (out.size >= CHUNK) yield out.take();
         }
         out.push('\n  ]');

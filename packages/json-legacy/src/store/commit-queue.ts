@@ -105,6 +105,7 @@ export class CommitQueue {
         state.digest = await writeAtomically(file.path, legacyFileChunks(state, lastUpdated), {
           durable: this.options.durable,
           lock,
+          digest: file.needsDigest,
         });
         state.fingerprint = await file.fingerprint();
         file.stats.rewrites += 1;

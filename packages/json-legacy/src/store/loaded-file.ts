@@ -1,5 +1,5 @@
 import { LegacyFileError } from '../errors.js';
-import { digestOf, fingerprintOf } from '../file.js';
+import { digestOf, fingerprintOf, hasFineTimes } from '../file.js';
 import { emptyState, type FileState, readState } from './state.js';
 
 /** Counters of what the store did, for tests and benchmarks. */
@@ -50,11 +50,18 @@ export class LoadedFile {
     const fingerprint = await this.#io(() => fingerprintOf(this.path));
     const held = this.#state;
     if (held && fingerprint !== null && held.fingerprint === fingerprint) {
-      // Same inode, size and times; the digest rules out a replacement that happens to match them.
-      if ((await this.#io(() => digestOf(this.path))) === held.digest) return held;
+      // Same inode, size and times; on a file system with whole-second times, the digest rules out
+      // a replacement that happens to match them.
+      if (hasFineTimes(fingerprint) || (await this.#io(() => digestOf(this.path))) === held.digest) return held;
     }
     if (held && fingerprint === null && held.fingerprint === null) return held;
     return this.#load(fingerprint);
+  }
+
+  /** Whether a write must hash the file: the file system keeps whole-second times (or it is not known yet). */
+  get needsDigest(): boolean {
+    const known = this.#state?.fingerprint;
+    return !known || !hasFineTimes(known);
   }
 
   /** The file's fingerprint now (after this process wrote it). */
@@ -73,7 +80,7 @@ export class LoadedFile {
       return this.#state;
     }
     this.stats.loads += 1;
-    this.#state = await readState(this.path, this.timeZone, fingerprint, this.#state);
+    this.#state = await readState(this.path, this.timeZone, fingerprint, this.#state, !hasFineTimes(fingerprint));
     return this.#state;
   }
 

@@ -12,7 +12,7 @@ import { readLegacyFile } from '../reader/index.js';
 export interface FileState {
   /** `fingerprintOf` the file this state was read from or written to; null when there is no file. */
   fingerprint: string | null;
-  /** SHA-256 of its bytes. */
+  /** SHA-256 of its bytes; null unless the file system's times are too coarse to tell versions apart. */
   digest: string | null;
   root: Array<[string, unknown]>;
   invocations: LegacyRawInvocation[];
@@ -22,6 +22,8 @@ export interface FileState {
   totals: Map<string, SkillTotals>;
   ids: Array<string | undefined>;
   views: Array<Invocation | undefined>;
+  /** Each invocation's text as last written (see `LegacyDocument.texts`). */
+  texts: Array<string | undefined>;
   /** Ordinal by id, built on the first lookup by id. */
   byId: Map<string, number> | null;
   quirks: LegacyQuirk[];
@@ -39,6 +41,7 @@ export function emptyState(): FileState {
     totals: new Map(),
     ids: [],
     views: [],
+    texts: [],
     byId: null,
     quirks: [],
     version: 0,
@@ -54,8 +57,9 @@ export async function readState(
   timeZone: string,
   fingerprint: string,
   before: FileState | null,
+  digest: boolean,
 ): Promise<FileState> {
-  const file = readLegacyFile(path, { timeZone, digest: true, maxQuirkSamples: 100 });
+  const file = readLegacyFile(path, { timeZone, digest, maxQuirkSamples: 100 });
   const invocations: LegacyRawInvocation[] = [];
   for await (const batch of file.batches()) for (const entry of batch) invocations.push(entry.raw);
   const summary = file.summary();
@@ -68,6 +72,7 @@ export async function readState(
     totals: summary.totals,
     ids: before ? keptIds(before, invocations) : [],
     views: [],
+    texts: [],
     byId: null,
     quirks: summary.quirks,
     version: 0,

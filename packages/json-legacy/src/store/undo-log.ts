@@ -76,6 +76,7 @@ export class UndoLog {
       s.invocations.length = ordinal;
       s.ids.length = Math.min(s.ids.length, ordinal);
       s.views.length = Math.min(s.views.length, ordinal);
+      s.texts.length = Math.min(s.texts.length, ordinal);
       if (s.byId?.get(finalId) === ordinal) s.byId.delete(finalId);
     });
     return { id: finalId, ordinal };
@@ -90,10 +91,14 @@ export class UndoLog {
     this.#set(raw, 'follow_up_actions', [...o.followUpActions]);
     this.#set(raw, 'error_type', o.errorType);
     if (o.completedAt !== null) this.#set(raw, 'completed_at', o.completedAt);
+    // Its view and its text are of the pending invocation: made again when next needed.
     const view = s.views[ordinal];
+    const text = s.texts[ordinal];
     s.views[ordinal] = undefined;
+    s.texts[ordinal] = undefined;
     this.#changed(() => {
       s.views[ordinal] = view;
+      s.texts[ordinal] = text;
     });
     this.#count(ordinal);
   }
