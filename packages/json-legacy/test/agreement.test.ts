@@ -24,10 +24,23 @@ import { describe, expect, it } from 'vitest';
 const dir = mkdtempSync(join(tmpdir(), 'skill-metrics-agreement-'));
 let n = 0;
 
-// Text from every corner that ordering and keys care about: astral emoji against U+FF5E, dots,
-// brackets, quotes, `__proto__`.
+// Text from every corner that ordering, keys and search care about: astral emoji against U+FF5E,
+// dots, brackets, quotes, `__proto__`, full-width and decomposed letters, Turkish and Greek case.
 const SKILLS = ['alpha', 'Beta', 'é-skill', '😀', '～', 'a.b[0]', '__proto__'];
-const PATHS = [null, 'quick', 'comprehensive ci', 'ci.v1.2', 'deploy prod', 'Déploiement rapide', '测试 run', '$x "q"'];
+const PATHS = [
+  null,
+  'quick',
+  'comprehensive ci',
+  'ci.v1.2',
+  'deploy prod',
+  'Déploiement rapide',
+  '测试 run',
+  '$x "q"',
+  'ｆｕｌｌｗｉｄｔｈ',
+  'İstanbul ΣΑΣ',
+  'e\u0301te',
+  '🚀 launch',
+];
 const ERRORS = [null, 'TimeoutError', '[Errno 2] No such file', 'constructor'];
 const ACTIONS = ['git commit', 'git push', '__proto__', '🚀'];
 const SESSIONS = [null, 's-1', 's-2', '会话'];
@@ -204,6 +217,13 @@ async function expectSameReads(db: AnalyticsStore, file: AnalyticsStore, sameId:
     '',
     '"',
     'nothing',
+    'full',
+    'ｆｕ',
+    'ista',
+    'σα',
+    'été',
+    '🚀',
+    'launch',
   ]) {
     expect(await file.searchWorkflowPaths(query), query).toEqual(await db.searchWorkflowPaths(query));
   }

@@ -34,6 +34,25 @@ export function describeSearch(open: OpenAnalyticsStore): void {
       expect(await store.searchWorkflowPaths('comp', { limit: 1 })).toHaveLength(1);
     });
 
+    it('folds path and query alike: compatibility forms, case, diacritics; CJK runs are words, emoji are not', async () => {
+      const store = await open();
+      await store.recordInvocations(
+        ['ｆｕｌｌｗｉｄｔｈ mode', 'Déploiement rapide', '测试 run', '🚀 launch', 'ΣΥΣΤΗΜΑ ς'].map((workflowPath, i) =>
+          item({ id: `fold-${i}`, skillName: 'fold', workflowPath }),
+        ),
+      );
+      const paths = async (query: string) => (await store.searchWorkflowPaths(query)).map((m) => m.workflowPath);
+      expect(await paths('full')).toEqual(['ｆｕｌｌｗｉｄｔｈ mode']);
+      expect(await paths('ｆｕｌｌ')).toEqual(['ｆｕｌｌｗｉｄｔｈ mode']);
+      expect(await paths('DEPLOIEMENT')).toEqual(['Déploiement rapide']);
+      expect(await paths('déploie')).toEqual(['Déploiement rapide']);
+      expect(await paths('测')).toEqual(['测试 run']);
+      expect(await paths('试')).toEqual([]);
+      expect(await paths('🚀')).toEqual([]);
+      expect(await paths('launch')).toEqual(['🚀 launch']);
+      expect(await paths('σύστημα')).toEqual(['ΣΥΣΤΗΜΑ ς']);
+    });
+
     it('requires every word of a multi-word query', async () => {
       const store = await open();
       await seed(store);
