@@ -1,6 +1,8 @@
 // The shared engine: the store now against the store just before it (built from that commit and run
 // in the same process), for the writes it must not slow down. On files, and in memory, where no I/O
-// noise hides what the engine itself costs.
+// noise hides what the engine itself costs. Then, as information, the store now against the store just
+// before the flat counts, which split a skill's counts into a row per key: the price of the extra pages
+// a fresh skill's write touches.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,9 +13,12 @@ import { apiTracker, finishedBatch, workload } from './store.bench.mjs';
 
 /** The last commit before the shared engine. */
 export const BEFORE_ENGINE = '5bd8917';
+/** The last commit before the flat counts (skill_workflow_path, skill_count, the open hour). */
+export const BEFORE_FLAT_COUNTS = '57b124b';
 
 export async function run({ quick = false } = {}) {
   const before = await importCoreAt(BEFORE_ENGINE);
+  const beforeFlat = await importCoreAt(BEFORE_FLAT_COUNTS);
   if (!before) return;
   const dir = mkdtempSync(join(tmpdir(), 'skill-metrics-engine-'));
   const rounds = quick ? 5 : 41;
@@ -56,8 +61,33 @@ export async function run({ quick = false } = {}) {
     report('recordInvocations ×1,000: now vs before the engine', b, 1.03, `store at ${BEFORE_ENGINE}`);
     await old.close();
     await now.close();
+    if (beforeFlat) await flatCountsPrice(beforeFlat, dir, rounds);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function flatCountsPrice(beforeFlat, dir, rounds) {
+  for (const memory of [false, true]) {
+    const path = (side) => (memory ? ':memory:' : join(dir, `${side}-flat.db`));
+    const old = await beforeFlat.openStore({ path: path('before') });
+    const now = await openStore({ path: path('now') });
+    const floor = apiTracker(old);
+    const candidate = apiTracker(now);
+    const r = await compare({
+      floor: (i) => floor(workload(i, false)),
+      candidate: (i) => candidate(workload(i, false)),
+      ops: 500,
+      rounds,
+    });
+    report(
+      `track+complete${memory ? ', in memory' : ''}: now vs before the flat counts`,
+      r,
+      null,
+      `store at ${BEFORE_FLAT_COUNTS}`,
+    );
+    await old.close();
+    await now.close();
   }
 }
 
