@@ -19,7 +19,8 @@ export interface ContractSubject {
   open(options?: EngineOptions): Promise<SkillMetricsStore>;
   /**
    * Opens the storage behind a closed store again, to show that what was written survives. Leave it
-   * out for a store that keeps nothing once closed: the durability part is then skipped, by name.
+   * out for a store that keeps nothing once closed: it promises no durability, and the durability tests
+   * are not registered for it.
    */
   reopen?(closed: SkillMetricsStore): Promise<SkillMetricsStore>;
 }

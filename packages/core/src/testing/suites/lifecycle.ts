@@ -22,15 +22,17 @@ export function describeLifecycle(
     });
   });
 
-  // A store that keeps nothing once closed (SQLite in memory) has no storage to open again.
-  describe.skipIf(reopen === undefined)('durability (not run for a store that keeps nothing once closed)', () => {
+  // A store that keeps nothing once closed (SQLite in memory) has no storage to open again: it makes
+  // no promise of durability, so there is nothing to test.
+  if (reopen === undefined) return;
+  describe('durability', () => {
     it('keeps what was written, pending invocations included, after it is closed and opened again', async () => {
       const store = await open();
       await store.track('durable', () => 1, { workflowPath: 'w' });
       const pending = await store.trackInvocation('durable');
       const before = await snapshot(store);
       await store.close();
-      const again = await (reopen as NonNullable<typeof reopen>)(store);
+      const again = await reopen(store);
       try {
         expect(await snapshot(again)).toEqual(before);
         expect((await listAll(again, { status: 'pending' })).map((i) => i.id)).toEqual([pending.invocationId]);
