@@ -31,7 +31,10 @@ export interface CompleteOptions {
 /** A started invocation. Completing it twice rejects and counts nothing. */
 export interface InvocationHandle {
   readonly invocationId: string;
-  complete(options?: CompleteOptions): Promise<void>;
+  /** The invocation as it was started: pending. */
+  readonly invocation: Invocation;
+  /** Finishes it; resolves with the invocation as finished (what another store would record). */
+  complete(options?: CompleteOptions): Promise<Invocation>;
 }
 
 /** One invocation as stored. Timestamps are canonical (see `toCanonicalTimestamp`). */
@@ -129,8 +132,15 @@ export interface SkillMetricsStore {
   track<T>(skillName: string, fn: () => T | Promise<T>, options?: TrackOptions): Promise<T>;
   /** Imports one invocation; idempotent on `id`. */
   recordInvocation(invocation: InvocationInput): Promise<RecordResult>;
-  /** Imports many invocations in one transaction: all of them or, on any bad input, none. */
+  /**
+   * Imports many invocations: nothing at all on bad input; otherwise `importChunkSize` at a time,
+   * each chunk whole or not at all (a conflict rolls its chunk back and stops there).
+   */
   recordInvocations(invocations: Iterable<InvocationInput>): Promise<RecordBatchResult>;
+  /** The invocation with this id, or `null`. */
+  getInvocation(id: string): Promise<Invocation | null>;
+  /** The invocations with these ids, in their order (`null` where there is none); at most 10,000 ids. */
+  getInvocations(ids: readonly string[]): Promise<Array<Invocation | null>>;
   getSkillMetrics(skillName: string): Promise<SkillMetrics | null>;
   /** Every skill, most used first. */
   getAllMetrics(): Promise<Map<string, SkillMetrics>>;

@@ -29,6 +29,8 @@ export interface StoreBackend {
   /** Imports a batch whole through `recordEach`, or nothing of it. */
   record(batch: readonly CheckedInvocation[]): Promise<RecordResult[]>;
 
+  /** The invocations with these ids, in their order; `null` where there is none. */
+  invocations(ids: readonly string[]): Promise<Array<Invocation | null>>;
   skillMetrics(skillName: string): Promise<SkillMetrics | null>;
   /** Every skill's metrics in `byUsage` order. */
   allMetrics(): Promise<SkillMetrics[]>;

@@ -11,6 +11,19 @@ import { checkWellFormed } from './text.js';
  * hold only the options it has.
  */
 
+/** The most ids one `getInvocations` call takes. */
+export const MAX_IDS_PER_LOOKUP = 10_000;
+
+/** The ids of a lookup: non-empty, well-formed strings, at most `MAX_IDS_PER_LOOKUP` of them. */
+export function checkIds(value: unknown): readonly string[] {
+  if (!Array.isArray(value)) throw new InvalidInputError('ids', `must be an array of ids, got ${describe(value)}`);
+  if (value.length > MAX_IDS_PER_LOOKUP) {
+    throw new InvalidInputError('ids', `holds ${value.length} ids; at most ${MAX_IDS_PER_LOOKUP} per call`);
+  }
+  for (let i = 0; i < value.length; i++) checkSkillName(value[i], `ids[${i}]`);
+  return value as readonly string[];
+}
+
 export function checkSkillName(value: unknown, field = 'skillName'): string {
   if (typeof value !== 'string') throw new InvalidInputError(field, `must be a string, got ${describe(value)}`);
   if (value.length === 0) throw new InvalidInputError(field, 'must not be empty');

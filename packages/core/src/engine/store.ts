@@ -18,9 +18,10 @@ import type {
   TrackOptions,
   WorkflowPathMatch,
 } from '../contract/types.js';
-import type { StoreBackend } from './backend.js';
+import type { NewInvocation, Outcome, StoreBackend } from './backend.js';
 import {
   checkCompleteOptions,
+  checkIds,
   checkInvocationBatch,
   checkInvocationInput,
   checkOptions,
@@ -103,39 +104,44 @@ export class EngineStore implements AnalyticsStore {
     const o = checkTrackOptions(options);
     const clock = this.#clock;
     const startMs = clock.now();
+    const started: NewInvocation = {
+      skillName,
+      invokedAt: formatEpochMs(startMs),
+      workflowPath: o.workflowPath,
+      sessionId: o.sessionId,
+      projectPath: o.projectPath,
+      userContext: o.userContext,
+    };
     let id: string;
     try {
-      id = await this.#backend.insertPending({
-        skillName,
-        invokedAt: formatEpochMs(startMs),
-        workflowPath: o.workflowPath,
-        sessionId: o.sessionId,
-        projectPath: o.projectPath,
-        userContext: o.userContext,
-      });
+      id = await this.#backend.insertPending(started);
     } catch (error) {
       throw this.#typed(error);
     }
-    const started = clock.monotonic();
+    const startedAt = clock.monotonic();
+    const invocation = pendingInvocation(id, started);
     return {
       invocationId: id,
+      invocation,
       complete: async (completeOptions?: CompleteOptions) => {
         this.#ensureOpen();
         const c = checkCompleteOptions(completeOptions);
-        const durationSeconds = (clock.monotonic() - started) / 1000;
+        const durationSeconds = (clock.monotonic() - startedAt) / 1000;
+        const outcome: Outcome = {
+          completed: c.completed,
+          // The start on the wall clock plus the duration on the monotonic one: a wall clock set
+          // back while it ran cannot make an invocation end before it began.
+          completedAt: formatEpochMs(startMs + durationSeconds * 1000),
+          durationSeconds,
+          errorType: c.errorType,
+          followUpActions: c.followUpActions,
+        };
         try {
-          await this.#backend.finish(id, {
-            completed: c.completed,
-            // The start on the wall clock plus the duration on the monotonic one: a wall clock set
-            // back while it ran cannot make an invocation end before it began.
-            completedAt: formatEpochMs(startMs + durationSeconds * 1000),
-            durationSeconds,
-            errorType: c.errorType,
-            followUpActions: c.followUpActions,
-          });
+          await this.#backend.finish(id, outcome);
         } catch (error) {
           throw this.#typed(error);
         }
+        return finishedInvocation(invocation, outcome);
       },
     };
   }
@@ -162,6 +168,18 @@ export class EngineStore implements AnalyticsStore {
       results.push(...(await this.#call(this.#backend.record(batch.slice(from, from + this.#chunkSize)))));
     }
     return countOutcomes(results);
+  }
+
+  async getInvocation(id: string): Promise<Invocation | null> {
+    this.#ensureOpen();
+    const [found] = await this.#call(this.#backend.invocations([checkSkillName(id, 'id')]));
+    return found ?? null;
+  }
+
+  async getInvocations(ids: readonly string[]): Promise<Array<Invocation | null>> {
+    this.#ensureOpen();
+    const checked = checkIds(ids);
+    return checked.length === 0 ? [] : this.#call(this.#backend.invocations(checked));
   }
 
   async getSkillMetrics(skillName: string): Promise<SkillMetrics | null> {
@@ -282,6 +300,33 @@ export class EngineStore implements AnalyticsStore {
   #ensureOpen(): void {
     if (this.#closed) throw new StoreClosedError();
   }
+}
+
+function pendingInvocation(id: string, started: NewInvocation): Invocation {
+  return {
+    id,
+    ...started,
+    // The caller's copy: what the backend keeps is not theirs to change.
+    userContext: started.userContext === null ? null : structuredClone(started.userContext),
+    status: 'pending',
+    completed: false,
+    completedAt: null,
+    durationSeconds: null,
+    errorType: null,
+    followUpActions: [],
+  };
+}
+
+function finishedInvocation(pending: Invocation, outcome: Outcome): Invocation {
+  return {
+    ...pending,
+    status: outcome.completed ? 'completed' : 'abandoned',
+    completed: outcome.completed,
+    completedAt: outcome.completedAt,
+    durationSeconds: outcome.durationSeconds,
+    errorType: outcome.errorType,
+    followUpActions: [...outcome.followUpActions],
+  };
 }
 
 /**

@@ -123,6 +123,15 @@ export class SqliteBackend implements StoreBackend {
     return written.results;
   }
 
+  async invocations(ids: readonly string[]): Promise<Array<Invocation | null>> {
+    const rows = await this.#whenFree(() => this.#statements.invocationsByIds.all({ ids: JSON.stringify(ids) }));
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return ids.map((id) => {
+      const row = byId.get(id);
+      return row ? withStatus(row) : null;
+    });
+  }
+
   skillMetrics(skillName: string): Promise<SkillMetrics | null> {
     const s = this.#statements;
     return this.#whenFree(() => {

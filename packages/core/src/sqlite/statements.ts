@@ -112,6 +112,12 @@ export function prepareStatements(db: Db, client: Database.Database) {
       .from(inv)
       .where(eq(inv.id, p('id')))
       .prepare(),
+    /** The invocations whose ids are in a JSON array, found by primary key. */
+    invocationsByIds: db
+      .select(invocationColumns)
+      .from(inv)
+      .where(sql`${inv.id} IN (SELECT value FROM json_each(${p('ids')}))`)
+      .prepare(),
     completedDurations: db
       .select({ durationSeconds: inv.durationSeconds })
       .from(inv)

@@ -39,7 +39,7 @@ import { toRaw } from '../format.js';
 import { cloneJson } from '../pyjson.js';
 import { type CommitOptions, CommitQueue } from './commit-queue.js';
 import { LoadedFile } from './loaded-file.js';
-import { type FileState, finishedViewsOf, viewsOf } from './state.js';
+import { type FileState, finishedViewsOf, ordinalOf, viewAt, viewsOf } from './state.js';
 
 /**
  * The legacy file as a storage: writes go through the commit queue (locked, atomic, grouped), reads
@@ -97,6 +97,14 @@ export class LegacyFileBackend implements StoreBackend {
 
   record(batch: readonly CheckedInvocation[]): Promise<RecordResult[]> {
     return this.#commits.change((log) => recordEach(batch, log.recordSteps()).results);
+  }
+
+  async invocations(ids: readonly string[]): Promise<Array<Invocation | null>> {
+    const state = await this.file.current();
+    return ids.map((id) => {
+      const ordinal = ordinalOf(state, id);
+      return ordinal === undefined ? null : copyInvocation(viewAt(state, ordinal, this.#timeZone));
+    });
   }
 
   async skillMetrics(skillName: string): Promise<SkillMetrics | null> {

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { InvalidInputError } from '../../contract/errors.js';
 import type { Invocation, InvocationInput, SkillMetricsStore } from '../../contract/types.js';
 import { listAll, testInvocation } from '../builders.js';
 import type { OpenStore } from '../contract.js';
 
-/** `listInvocations`: one stable order, paged with a cursor, every filter. */
+/** `listInvocations`: one stable order, paged with a cursor, every filter; lookups by id. */
 export function describeListing(open: OpenStore): void {
   describe('listInvocations', () => {
     const seed = async (store: SkillMetricsStore) => {
@@ -71,6 +72,47 @@ export function describeListing(open: OpenStore): void {
         ),
       );
       expect(await listAll(store, { skillName: 'odd', sessionId: 'nobody' })).toEqual([]);
+    });
+  });
+
+  describe('getInvocation and getInvocations', () => {
+    it('find each invocation by id as listInvocations gives it, null where there is none, in the order asked', async () => {
+      const store = await open();
+      const handle = await store.trackInvocation('looked-up', { sessionId: 's', userContext: { n: 1 } });
+      await store.recordInvocation(testInvocation({ id: 'imported-1', skillName: 'looked-up' }));
+      const listed = new Map((await listAll(store)).map((i) => [i.id, i]));
+      expect(await store.getInvocation(handle.invocationId)).toEqual(listed.get(handle.invocationId));
+      expect(await store.getInvocation('imported-1')).toEqual(listed.get('imported-1'));
+      expect(await store.getInvocation('no-such-id')).toBeNull();
+      expect(await store.getInvocations(['imported-1', 'no-such-id', handle.invocationId, 'imported-1'])).toEqual([
+        listed.get('imported-1'),
+        null,
+        listed.get(handle.invocationId),
+        listed.get('imported-1'),
+      ]);
+      expect(await store.getInvocations([])).toEqual([]);
+    });
+
+    it('refuse ids that are not non-empty strings, and more than 10,000 at once', async () => {
+      const store = await open();
+      await expect(store.getInvocation('')).rejects.toBeInstanceOf(InvalidInputError);
+      await expect(store.getInvocation(7 as never)).rejects.toBeInstanceOf(InvalidInputError);
+      await expect(store.getInvocations('abc' as never)).rejects.toBeInstanceOf(InvalidInputError);
+      await expect(store.getInvocations(['a', 5 as never])).rejects.toThrow(/ids\[1\]/);
+      await expect(store.getInvocations(Array.from({ length: 10_001 }, (_, i) => `id-${i}`))).rejects.toThrow(
+        /at most 10000/,
+      );
+    });
+
+    it('give a handle the invocation as started, and complete() the invocation as finished, as stored', async () => {
+      const store = await open();
+      const handle = await store.trackInvocation('handled', { workflowPath: 'w', projectPath: '/p' });
+      expect(handle.invocation).toEqual(await store.getInvocation(handle.invocationId));
+      expect(handle.invocation.status).toBe('pending');
+      const finished = await handle.complete({ completed: false, errorType: 'Boom', followUpActions: ['retry'] });
+      expect(finished).toEqual(await store.getInvocation(handle.invocationId));
+      expect(finished).toMatchObject({ status: 'abandoned', errorType: 'Boom', followUpActions: ['retry'] });
+      expect(handle.invocation.status).toBe('pending');
     });
   });
 }
