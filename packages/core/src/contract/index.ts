@@ -4,6 +4,7 @@
  */
 export * from './errors.js';
 export * from './ids.js';
+export * from './notes.js';
 export * from './sketch.js';
 export * from './time.js';
 export type * from './types.js';

@@ -163,3 +163,29 @@ export const skillTimeline = sqliteTable('skill_timeline', timelineColumns, (t) 
 export const skillTimelineDay = sqliteTable('skill_timeline_day', timelineColumns, (t) => [
   primaryKey({ columns: [t.skillName, t.bucketStart] }),
 ]);
+
+/**
+ * Records the tools around a store keep in its database, so that every process sees them (a dual
+ * store's mismatches and the writes its other side failed), oldest first by `seq`.
+ */
+export const storeNote = sqliteTable(
+  'store_note',
+  {
+    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    kind: text('kind').notNull(),
+    /** Canonical. */
+    recordedAt: text('recorded_at').notNull(),
+    /** JSON. */
+    body: text('body').notNull(),
+  },
+  (t) => [index('idx_store_note_kind').on(t.kind, t.seq)],
+);
+
+/** Named values the tools around a store keep in its database (a dual store's guardrail). */
+export const storeState = sqliteTable('store_state', {
+  key: text('key').primaryKey(),
+  /** JSON. */
+  value: text('value').notNull(),
+  /** Canonical. */
+  updatedAt: text('updated_at').notNull(),
+});

@@ -10,10 +10,12 @@ import {
   StoreClosedError,
   StoreOpenError,
 } from '../contract/errors.js';
+import type { StoreNotes } from '../contract/notes.js';
 import { checkOptions, checkText } from '../engine/checks.js';
 import { checkEngineOptions, ENGINE_OPTIONS, type EngineOptions, EngineStore } from '../engine/store.js';
 import { SqliteBackend } from './backend.js';
 import { migrate, pendingMigrations } from './migrations.js';
+import { SqliteNotes } from './notes.js';
 import { type Db, schema } from './statements.js';
 
 /** Where `openStore()` keeps its database when no path is given, relative to the working directory. */
@@ -57,6 +59,8 @@ export class SqliteStore extends EngineStore {
   readonly path: string;
   /** The migration versions this store applied while opening (empty when the file was up to date). */
   readonly migrationsApplied: number[];
+  /** Notes and state the tools around the store keep in its database (see `StoreNotes`). */
+  readonly notes: StoreNotes;
   readonly #db: Db;
 
   constructor(options: SqliteStoreOptions = {}) {
@@ -68,6 +72,7 @@ export class SqliteStore extends EngineStore {
     );
     this.path = opened.path;
     this.migrationsApplied = opened.migrationsApplied;
+    this.notes = new SqliteNotes(opened.client, opened.clock, opened.busyTimeoutMs, () => this.closed);
     this.#db = opened.db;
   }
 
