@@ -1,0 +1,99 @@
+import type { Invocation, SkillMetricsStore } from '@skill-metrics/core/contract';
+import type { Side } from './modes.js';
+
+/** What became of one write to the secondary. */
+export type WriteOutcome = (invocation: Invocation, error: Error | null) => void;
+
+/** At most this many invocations go to the secondary in one `recordInvocations`. */
+const MAX_BATCH = 500;
+
+/**
+ * The writes owed to one store as the secondary, made behind the caller, in order, as
+ * `recordInvocations` batches of what has queued meanwhile (a group commit: one file rewrite, or
+ * one transaction, for many calls). Each invocation is written with the primary's id and content,
+ * so a later completion completes it and a later backfill adds nothing. A batch the store refuses
+ * is written one by one, so that one bad invocation fails alone.
+ */
+export class SecondaryWriter {
+  readonly side: Side;
+  readonly #store: SkillMetricsStore;
+  readonly #outcome: WriteOutcome;
+  #queue: Invocation[] = [];
+  #enqueued = 0;
+  #written = 0;
+  #draining = false;
+  readonly #waiters: Array<{ upTo: number; resolve: () => void }> = [];
+
+  constructor(side: Side, store: SkillMetricsStore, outcome: WriteOutcome) {
+    this.side = side;
+    this.#store = store;
+    this.#outcome = outcome;
+  }
+
+  /** Invocations queued and not yet written (or failed). */
+  get backlog(): number {
+    return this.#enqueued - this.#written;
+  }
+
+  write(invocation: Invocation): void {
+    this.#queue.push(invocation);
+    this.#enqueued++;
+    if (!this.#draining) void this.#drain();
+  }
+
+  /** Resolves once everything queued before this call has been written or has failed. */
+  settled(): Promise<void> {
+    const upTo = this.#enqueued;
+    if (this.#written >= upTo) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push({ upTo, resolve }));
+  }
+
+  async #drain(): Promise<void> {
+    this.#draining = true;
+    try {
+      while (this.#queue.length > 0) {
+        const taken = this.#queue.splice(0, MAX_BATCH);
+        await this.#writeBatch(latestOfEach(taken));
+        this.#written += taken.length;
+        this.#wake();
+      }
+    } finally {
+      this.#draining = false;
+    }
+  }
+
+  async #writeBatch(batch: Invocation[]): Promise<void> {
+    try {
+      await this.#store.recordInvocations(batch);
+      for (const invocation of batch) this.#outcome(invocation, null);
+      return;
+    } catch {
+      // One of them may be the cause: each alone, so the others are written.
+    }
+    for (const invocation of batch) {
+      try {
+        await this.#store.recordInvocation(invocation);
+        this.#outcome(invocation, null);
+      } catch (error) {
+        this.#outcome(invocation, error instanceof Error ? error : new Error(String(error)));
+      }
+    }
+  }
+
+  #wake(): void {
+    for (let i = this.#waiters.length - 1; i >= 0; i--) {
+      const waiter = this.#waiters[i] as { upTo: number; resolve: () => void };
+      if (this.#written >= waiter.upTo) {
+        this.#waiters.splice(i, 1);
+        waiter.resolve();
+      }
+    }
+  }
+}
+
+/** One invocation per id, the latest version of each (a finish supersedes its start), in first-seen order. */
+function latestOfEach(invocations: Invocation[]): Invocation[] {
+  const byId = new Map<string, Invocation>();
+  for (const invocation of invocations) byId.set(invocation.id, invocation);
+  return [...byId.values()];
+}
