@@ -17,7 +17,14 @@ import {
   type TrackOptions,
   type WorkflowPathMatch,
 } from '@skill-metrics/core/contract';
-import { type TrackErrorHandler, trackWith, warnOnce } from '@skill-metrics/core/engine';
+import {
+  type CheckedInvocation,
+  checkInvocationBatch,
+  checkInvocationInput,
+  type TrackErrorHandler,
+  trackWith,
+  warnOnce,
+} from '@skill-metrics/core/engine';
 import type { CallContext, ModeFlag } from './flag/mode-flag.js';
 import type { Guardrail, GuardrailState } from './guardrail.js';
 import type { RepairJournal } from './journal.js';
@@ -50,6 +57,19 @@ export interface DualStats {
   /** Secondary writes that failed since the store opened. */
   secondaryFailures: number;
   verify: VerifyStats;
+}
+
+/**
+ * A checked input, as the secondary is given it: canonical, with its status (for the writer's
+ * batching), and `completedAt` only where the caller gave one (so both stores derive the rest alike).
+ */
+function asInvocation({ completedAtGiven, ...invocation }: CheckedInvocation): Invocation {
+  return completedAtGiven ? invocation : { ...invocation, completedAt: null };
+}
+
+/** A checked input as the caller gave it (`completedAt` only when given). */
+function asInput({ completedAtGiven, status: _, ...invocation }: CheckedInvocation): InvocationInput {
+  return completedAtGiven ? invocation : { ...invocation, completedAt: null };
 }
 
 function contextOf(value: unknown): CallContext {
@@ -123,25 +143,22 @@ export class DualStore implements AnalyticsStore {
 
   async recordInvocation(invocation: InvocationInput): Promise<RecordResult> {
     this.#ensureOpen();
-    const route = ROUTES[await this.modeFor(contextOf(invocation))];
+    // Checked here as the primary checks it, for the canonical copy the secondary is given.
+    const checked = asInvocation(checkInvocationInput(invocation));
+    const route = ROUTES[await this.modeFor(checked)];
     const result = await this.#p.stores[route.primary].recordInvocation(invocation);
-    if (route.secondary) this.#writers[route.secondary].write(invocation as Invocation);
+    if (route.secondary) this.#writers[route.secondary].write(checked);
     return result;
   }
 
   /** Imports a batch in the mode of a call without context; the secondary gets it behind. */
   async recordInvocations(invocations: Iterable<InvocationInput>): Promise<RecordBatchResult> {
     this.#ensureOpen();
+    const checked = checkInvocationBatch(invocations);
+    const batch = checked.map(asInvocation);
     const route = ROUTES[await this.modeFor()];
-    // Iterated once, here; what is not iterable is the primary's to refuse.
-    const batch =
-      invocations !== null && typeof (invocations as Iterable<unknown>)?.[Symbol.iterator] === 'function'
-        ? [...invocations]
-        : invocations;
-    const result = await this.#p.stores[route.primary].recordInvocations(batch);
-    if (route.secondary)
-      for (const invocation of batch as InvocationInput[])
-        this.#writers[route.secondary].write(invocation as Invocation);
+    const result = await this.#p.stores[route.primary].recordInvocations(checked.map(asInput));
+    if (route.secondary) for (const invocation of batch) this.#writers[route.secondary].write(invocation);
     return result;
   }
 

@@ -91,9 +91,16 @@ export class SecondaryWriter {
   }
 }
 
-/** One invocation per id, the latest version of each (a finish supersedes its start), in first-seen order. */
+/**
+ * One invocation per id, in first-seen order: a finished version over a pending one (recording a
+ * pending invocation over a finished one changes nothing), else the latest.
+ */
 function latestOfEach(invocations: Invocation[]): Invocation[] {
   const byId = new Map<string, Invocation>();
-  for (const invocation of invocations) byId.set(invocation.id, invocation);
+  for (const invocation of invocations) {
+    const seen = byId.get(invocation.id);
+    if (seen === undefined || seen.status === 'pending' || invocation.status !== 'pending')
+      byId.set(invocation.id, invocation);
+  }
   return [...byId.values()];
 }

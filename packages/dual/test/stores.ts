@@ -1,0 +1,50 @@
+// Real stores for the dual store's tests: a legacy JSON file and a SQLite file, each test its own.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openStore } from '@skill-metrics/core';
+import type { EngineOptions } from '@skill-metrics/core/engine';
+import {
+  type DualStore,
+  type DualStoreOptions,
+  type Mismatch,
+  openDualStore,
+  type StorageMode,
+} from '@skill-metrics/dual';
+import { openLegacyStore } from '@skill-metrics/json-legacy';
+
+const dir = mkdtempSync(join(tmpdir(), 'skill-metrics-dual-'));
+let n = 0;
+
+export interface Paths {
+  legacy: string;
+  db: string;
+}
+
+export function freshPaths(): Paths {
+  const k = n++;
+  return { legacy: join(dir, `legacy-${k}.json`), db: join(dir, `db-${k}.db`) };
+}
+
+/** A logger that keeps its lines, for tests to read. */
+export function keptLines() {
+  const lines: string[] = [];
+  return { lines, logger: { warn: (m: string) => lines.push(m), error: (m: string) => lines.push(`error: ${m}`) } };
+}
+
+/** Opens both stores on `paths` (the engine's options for both) and a dual store over them. */
+export async function openDual(
+  paths: Paths,
+  options: Partial<DualStoreOptions> & { engine?: EngineOptions; mode?: StorageMode } = {},
+): Promise<DualStore> {
+  const { engine, mode, ...rest } = options;
+  const legacy = await openLegacyStore({ path: paths.legacy, timeZone: 'UTC', durable: false, ...engine });
+  const db = await openStore({ path: paths.db, ...engine });
+  return openDualStore({ legacy, db, flag: mode, logger: keptLines().logger, ...rest });
+}
+
+/** A publisher that keeps what it is given. */
+export function keptMismatches() {
+  const mismatches: Mismatch[] = [];
+  return { mismatches, publisher: { publish: (m: Mismatch) => void mismatches.push(m) } };
+}
