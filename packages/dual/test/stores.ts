@@ -48,3 +48,39 @@ export function keptMismatches() {
   const mismatches: Mismatch[] = [];
   return { mismatches, publisher: { publish: (m: Mismatch) => void mismatches.push(m) } };
 }
+
+/**
+ * `store` with some methods failing while `failing.on` is true: each rejects with `error()` —
+ * a store that cannot write (a full disk, a broken connection) as its callers see it.
+ */
+export function withFailures<T extends object>(store: T, methods: readonly string[], error: () => Error) {
+  const failing = { on: false };
+  const wrapped = new Proxy(store, {
+    get(target, key, receiver) {
+      const value = Reflect.get(target, key, receiver);
+      if (typeof value !== 'function') return value;
+      if (typeof key === 'string' && methods.includes(key)) {
+        return (...args: unknown[]) => (failing.on ? Promise.reject(error()) : value.apply(target, args));
+      }
+      return value.bind(target);
+    },
+  });
+  return { store: wrapped, failing };
+}
+
+/** `store` with every read delayed by `ms`. */
+export function withSlowReads<T extends object>(store: T, reads: readonly string[], ms: number): T {
+  return new Proxy(store, {
+    get(target, key, receiver) {
+      const value = Reflect.get(target, key, receiver);
+      if (typeof value !== 'function') return value;
+      if (typeof key === 'string' && reads.includes(key)) {
+        return async (...args: unknown[]) => {
+          await new Promise((resolve) => setTimeout(resolve, ms));
+          return value.apply(target, args);
+        };
+      }
+      return value.bind(target);
+    },
+  });
+}
