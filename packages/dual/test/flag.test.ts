@@ -112,7 +112,10 @@ describe('the rollout bucketing', () => {
         (weights, a, b, amount, keys) => {
           const [to, from] = a < b ? [a, b] : [b, a]; // `to` is the more advanced (earlier in rollout order)
           if (to === from) return;
-          const before: Record<string, number> = Object.fromEntries(modes.slice(0, 4).map((m, i) => [m, weights[i]]));
+          const before = Object.fromEntries(modes.slice(0, 4).map((m, i) => [m, weights[i] ?? 0])) as Record<
+            string,
+            number
+          >;
           const legacyBefore = 100 - Object.values(before).reduce((x, y) => x + y, 0);
           const take = Math.min(amount, modes[from] === 'legacy' ? legacyBefore : (before[modes[from] as string] ?? 0));
           const after = { ...before };

@@ -1,15 +1,15 @@
 import { InMemoryProvider, type Provider } from '@openfeature/server-sdk';
 import { openStore, SqliteStore } from '@skill-metrics/core';
-import { StoreFullError } from '@skill-metrics/core/contract';
+import { type SkillMetricsStore, StoreFullError } from '@skill-metrics/core/contract';
 import { listAll } from '@skill-metrics/core/testing';
-import { type DualStore, openDualStore, ROUTES, STORAGE_MODES, type StorageMode } from '@skill-metrics/dual';
+import { openDualStore, ROUTES, STORAGE_MODES, type StorageMode } from '@skill-metrics/dual';
 import { openLegacyStore } from '@skill-metrics/json-legacy';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { freshPaths, keptLines, openDual, withFailures } from './stores.js';
 
-async function ids(store: { listInvocations: DualStore['listInvocations'] }) {
-  return (await listAll(store as never)).map((i) => `${i.id}:${i.status}`);
+async function ids(store: SkillMetricsStore) {
+  return (await listAll(store)).map((i) => `${i.id}:${i.status}`);
 }
 
 describe('DualStore routing', () => {
