@@ -22,7 +22,11 @@ describe('stepping back', () => {
         workflowPath: i % 2 ? 'quick' : null,
         sessionId: i % 3 ? null : `session-${i % 2}`,
       });
-      await h.complete({ completed: i % 5 !== 0, errorType: i % 5 ? null : 'ValueError', followUpActions: ['git commit'] });
+      await h.complete({
+        completed: i % 5 !== 0,
+        errorType: i % 5 ? null : 'ValueError',
+        followUpActions: ['git commit'],
+      });
       written.push(h.invocationId);
     }
     const running = await inDb.trackInvocation('still-running');

@@ -35,10 +35,10 @@ export function keptLines() {
 /** Opens both stores on `paths` (the engine's options for both) and a dual store over them. */
 export async function openDual(
   paths: Paths,
-  options: Partial<DualStoreOptions> & { engine?: EngineOptions; mode?: StorageMode } = {},
+  options: Partial<DualStoreOptions> & { engine?: EngineOptions; mode?: StorageMode; lockStaleMs?: number } = {},
 ): Promise<DualStore> {
-  const { engine, mode, ...rest } = options;
-  const legacy = await openLegacyStore({ path: paths.legacy, timeZone: 'UTC', durable: false, ...engine });
+  const { engine, mode, lockStaleMs, ...rest } = options;
+  const legacy = await openLegacyStore({ path: paths.legacy, timeZone: 'UTC', durable: false, lockStaleMs, ...engine });
   const db = await openStore({ path: paths.db, ...engine });
   return openDualStore({ legacy, db, flag: mode, logger: keptLines().logger, ...rest });
 }
