@@ -182,6 +182,10 @@ export class DualStore implements AnalyticsStore {
     return this.#read('getSummary', [], {}, (s) => s.getSummary());
   }
 
+  countInvocations(query?: InvocationQuery): Promise<number> {
+    return this.#read('countInvocations', [query], contextOf(query), (s) => s.countInvocations(query));
+  }
+
   async *listInvocations(query?: InvocationQuery): AsyncGenerator<Invocation> {
     this.#ensureOpen();
     const route = ROUTES[await this.modeFor(contextOf(query))];

@@ -145,6 +145,8 @@ export interface SkillMetricsStore {
   /** Every skill, most used first. */
   getAllMetrics(): Promise<Map<string, SkillMetrics>>;
   getSummary(): Promise<MetricsSummary>;
+  /** How many invocations pass the query's filters (its `pageSize` is ignored). */
+  countInvocations(query?: InvocationQuery): Promise<number>;
   /** Streams invocations in `(invokedAt, id)` order, paging with a cursor. */
   listInvocations(query?: InvocationQuery): AsyncIterable<Invocation>;
   close(): Promise<void>;

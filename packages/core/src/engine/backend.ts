@@ -36,6 +36,8 @@ export interface StoreBackend {
   allMetrics(): Promise<SkillMetrics[]>;
   /** Every skill's usage in `byUsage` order. */
   usage(): Promise<SummaryInput[]>;
+  /** How many invocations pass `filter`. */
+  count(filter: InvocationFilter): Promise<number>;
   /** The invocations that pass `filter`, in `byStartThenId` order, fetched `pageSize` at a time. */
   list(filter: InvocationFilter, pageSize: number): AsyncIterable<Invocation>;
 

@@ -199,6 +199,11 @@ export class EngineStore implements AnalyticsStore {
     return summarize(await this.#call(this.#backend.usage()));
   }
 
+  async countInvocations(query?: InvocationQuery): Promise<number> {
+    this.#ensureOpen();
+    return this.#call(this.#backend.count(checkInvocationQuery(query).filter));
+  }
+
   async *listInvocations(query: InvocationQuery = {}): AsyncGenerator<Invocation> {
     this.#ensureOpen();
     const { filter, pageSize } = checkInvocationQuery(query);

@@ -169,6 +169,13 @@ export class SqliteBackend implements StoreBackend {
     }));
   }
 
+  async count(filter: InvocationFilter): Promise<number> {
+    const [row] = await this.#whenFree(() =>
+      this.#db.select({ n: sql<number>`count(*)` }).from(inv).where(whereOf(filter)).all(),
+    );
+    return row?.n ?? 0;
+  }
+
   async *list(filter: InvocationFilter, pageSize: number): AsyncGenerator<Invocation> {
     const page = this.#db
       .select(invocationColumns)

@@ -125,6 +125,12 @@ export class LegacyFileBackend implements StoreBackend {
     return [...(await this.file.current()).totals.values()].sort(byUsage);
   }
 
+  async count(filter: InvocationFilter): Promise<number> {
+    let n = 0;
+    for (const view of viewsOf(await this.file.current(), this.#timeZone)) if (matchesFilter(view, filter)) n++;
+    return n;
+  }
+
   async *list(filter: InvocationFilter): AsyncGenerator<Invocation> {
     const state = await this.file.current();
     const selected: Invocation[] = [];

@@ -43,10 +43,16 @@ export function describeListing(open: OpenStore): void {
       }
     });
 
-    it('filters by skill, session, project, status and time range', async () => {
+    it('filters by skill, session, project, status and time range, and counts alike', async () => {
       const store = await open();
       await seed(store);
       const whole = await listAll(store);
+      expect(await store.countInvocations()).toBe(24);
+      expect(await store.countInvocations({ skillName: 'odd', status: 'completed', pageSize: 1 })).toBe(
+        whole.filter((i) => i.skillName === 'odd' && i.status === 'completed').length,
+      );
+      expect(await store.countInvocations({ sessionId: 'nobody' })).toBe(0);
+      await expect(store.countInvocations({ skill: 'a' } as never)).rejects.toThrow(/query.skill/);
       const ids = (list: Invocation[]) => list.map((i) => i.id);
       expect(ids(await listAll(store, { skillName: 'odd', pageSize: 3 }))).toEqual(
         ids(whole.filter((i) => i.skillName === 'odd')),
