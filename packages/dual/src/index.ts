@@ -3,6 +3,10 @@
  * off the JSON file without a flag day — dual writes, shadow reads compared, a rollout flag per
  * session, a guardrail, lossless repair, and a consistency checker.
  */
+
+export { type CheckOptions, type CheckSide, checkConsistency } from './check/checker.js';
+export { type Difference, type DifferenceClass, FAILING_CLASSES } from './check/differences.js';
+export { type ConsistencyJson, ConsistencyReport, type SideInfo } from './check/report.js';
 export { type DualStats, DualStore } from './dual-store.js';
 export { bucketOf, checkShares, fractionalMode, type ModeShares, majorityMode } from './flag/fractional.js';
 export { type CallContext, FLAG_KEY, type FlagSource, ModeFlag } from './flag/mode-flag.js';
