@@ -28,6 +28,14 @@ export interface CompleteOptions {
   errorType?: string | null;
 }
 
+/** How an invocation finished, given by id (`completeInvocation`), where no handle timed it. */
+export interface CompleteByIdOptions extends CompleteOptions {
+  /** Canonical, or ISO-8601 with an offset. @default now */
+  completedAt?: string;
+  /** @default the seconds from `invokedAt` to `completedAt` */
+  durationSeconds?: number;
+}
+
 /** A started invocation. Completing it twice rejects and counts nothing. */
 export interface InvocationHandle {
   readonly invocationId: string;
@@ -130,6 +138,11 @@ export interface SkillMetricsStore {
    * `errorType = error.name`, and the error is rethrown.
    */
   track<T>(skillName: string, fn: () => T | Promise<T>, options?: TrackOptions): Promise<T>;
+  /**
+   * Finishes the pending invocation `id` where its handle is not — in another process, say, or a
+   * store written second. Rejects as `handle.complete()` does (unknown id, finished already).
+   */
+  completeInvocation(id: string, options?: CompleteByIdOptions): Promise<void>;
   /** Imports one invocation; idempotent on `id`. */
   recordInvocation(invocation: InvocationInput): Promise<RecordResult>;
   /**

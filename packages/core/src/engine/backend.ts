@@ -24,8 +24,10 @@ export interface StoreBackend {
   /**
    * Finishes the pending invocation `id` and adds it to every figure. Rejects with
    * `UnknownInvocationError`, or `InvocationAlreadyCompletedError` when it is finished already.
+   * `outcome` may be worked out from the stored invocation, within the write (it may throw, and
+   * then nothing is written).
    */
-  finish(id: string, outcome: Outcome): Promise<void>;
+  finish(id: string, outcome: Outcome | OutcomeOf): Promise<void>;
   /** Imports a batch whole through `recordEach`, or nothing of it. */
   record(batch: readonly CheckedInvocation[]): Promise<RecordResult[]>;
 
@@ -60,6 +62,9 @@ export interface NewInvocation extends Required<{ [K in keyof TrackOptions]: Non
   /** Canonical. */
   invokedAt: string;
 }
+
+/** An outcome worked out from the pending invocation as stored (`completeInvocation`). */
+export type OutcomeOf = (stored: { invokedAt: string }) => Outcome;
 
 /** How a live invocation ended, as its handle measured it. */
 export interface Outcome {

@@ -100,6 +100,41 @@ export function checkCompleteOptions(value: unknown): CheckedCompleteOptions {
   };
 }
 
+const COMPLETE_BY_ID_OPTIONS: ReadonlySet<string> = new Set([...COMPLETE_OPTIONS, 'completedAt', 'durationSeconds']);
+
+/**
+ * The options of `completeInvocation`, checked; what it gives works out the outcome against the
+ * stored pending invocation: `completedAt` (default: `nowMs`) not before its start, and the
+ * duration (default: the span) not longer than the span.
+ */
+export function checkCompleteById(
+  value: unknown,
+  nowMs: number,
+): (stored: { invokedAt: string }) => CheckedCompleteOptions & { completedAt: string; durationSeconds: number } {
+  const o = checkOptions(value, 'options', COMPLETE_BY_ID_OPTIONS);
+  const outcome = checkCompleteOptions({
+    completed: o.completed,
+    followUpActions: o.followUpActions,
+    errorType: o.errorType,
+  });
+  const completedAt =
+    o.completedAt === undefined ? formatEpochMs(nowMs) : toCanonicalTimestamp(o.completedAt, { field: 'completedAt' });
+  const given = checkDuration(o.durationSeconds);
+  return (stored) => {
+    const spanSeconds = (timestampToEpochMs(completedAt) - timestampToEpochMs(stored.invokedAt)) / 1000;
+    if (spanSeconds < 0)
+      throw new InvalidInputError('completedAt', `must not be before invokedAt (${stored.invokedAt})`);
+    const durationSeconds = given ?? spanSeconds;
+    if (durationSeconds > spanSeconds + DURATION_SLACK_SECONDS) {
+      throw new InvalidInputError(
+        'durationSeconds',
+        `is ${durationSeconds} s, longer than the ${spanSeconds} s since invokedAt`,
+      );
+    }
+    return { ...outcome, completedAt, durationSeconds };
+  };
+}
+
 /** The longest duration accepted: far beyond any run, well inside what a timestamp can hold. */
 export const MAX_DURATION_SECONDS = 1e9;
 

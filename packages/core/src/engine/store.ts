@@ -2,6 +2,7 @@ import { describe, InvalidInputError, SkillMetricsError, StoreClosedError } from
 import { formatEpochMs } from '../contract/time.js';
 import type {
   AnalyticsStore,
+  CompleteByIdOptions,
   CompleteOptions,
   ContextSkillFigures,
   Invocation,
@@ -20,6 +21,7 @@ import type {
 } from '../contract/types.js';
 import type { NewInvocation, Outcome, StoreBackend } from './backend.js';
 import {
+  checkCompleteById,
   checkCompleteOptions,
   checkIds,
   checkInvocationBatch,
@@ -144,6 +146,12 @@ export class EngineStore implements AnalyticsStore {
         return finishedInvocation(invocation, outcome);
       },
     };
+  }
+
+  async completeInvocation(id: string, options?: CompleteByIdOptions): Promise<void> {
+    this.#ensureOpen();
+    checkSkillName(id, 'id');
+    await this.#call(this.#backend.finish(id, checkCompleteById(options, this.#clock.now())));
   }
 
   track<T>(skillName: string, fn: () => T | Promise<T>, options?: TrackOptions): Promise<T> {

@@ -5,7 +5,7 @@ import { uuidv7 } from '../contract/ids.js';
 import { DurationSketch, exactPercentiles } from '../contract/sketch.js';
 import { formatEpochMs } from '../contract/time.js';
 import type { Invocation, RecordResult, SkillMetrics, TimelineBucket, WorkflowPathMatch } from '../contract/types.js';
-import type { NewInvocation, Outcome, StoreBackend } from '../engine/backend.js';
+import type { NewInvocation, Outcome, OutcomeOf, StoreBackend } from '../engine/backend.js';
 import type { InvocationFilter } from '../engine/query.js';
 import { type CheckedInvocation, type RecordSteps, recordEach } from '../engine/record.js';
 import { searchWords } from '../engine/search.js';
@@ -63,7 +63,7 @@ export class SqliteBackend implements StoreBackend {
   readonly #search: PathSearch;
   readonly #readTx: Database.Transaction<(read: () => unknown) => unknown>;
   // better-sqlite3 transaction wrappers, made once: a new wrapper per call costs about 20 %.
-  readonly #finishTx: Database.Transaction<(id: string, outcome: Outcome) => Written>;
+  readonly #finishTx: Database.Transaction<(id: string, outcome: Outcome | OutcomeOf) => Written>;
   readonly #recordTx: Database.Transaction<
     (batch: readonly CheckedInvocation[]) => Written & { results: RecordResult[] }
   >;
@@ -88,7 +88,7 @@ export class SqliteBackend implements StoreBackend {
         s.finishPending(item);
       },
     };
-    this.#finishTx = client.transaction((id: string, outcome: Outcome) => this.#finish(id, outcome));
+    this.#finishTx = client.transaction((id: string, outcome: Outcome | OutcomeOf) => this.#finish(id, outcome));
     this.#recordTx = client.transaction((batch: readonly CheckedInvocation[]) => this.#record(batch));
   }
 
@@ -113,7 +113,7 @@ export class SqliteBackend implements StoreBackend {
     return id;
   }
 
-  async finish(id: string, outcome: Outcome): Promise<void> {
+  async finish(id: string, outcome: Outcome | OutcomeOf): Promise<void> {
     this.#committed(await this.#whenFree(() => this.#finishTx.immediate(id, outcome)));
   }
 
@@ -256,8 +256,15 @@ export class SqliteBackend implements StoreBackend {
   }
 
   /** Marks a pending invocation finished and adds it to every figure. Runs inside a transaction. */
-  #finish(id: string, outcome: Outcome): Written {
+  #finish(id: string, given: Outcome | OutcomeOf): Written {
     const s = this.#statements;
+    let outcome = given as Outcome;
+    if (typeof given === 'function') {
+      const stored = s.pendingStart.get(id);
+      if (!stored) throw new UnknownInvocationError(id);
+      if (stored.finished) throw new InvocationAlreadyCompletedError(id);
+      outcome = given(stored);
+    }
     const row = s.finishPending({
       id,
       completed: outcome.completed,

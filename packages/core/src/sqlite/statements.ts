@@ -112,6 +112,10 @@ export function prepareStatements(db: Db, client: Database.Database) {
       .from(inv)
       .where(eq(inv.id, p('id')))
       .prepare(),
+    /** A pending invocation's start, and whether it is finished: for a completion given by id. */
+    pendingStart: client.prepare(
+      'SELECT invoked_at AS invokedAt, completed_at IS NOT NULL AS finished FROM skill_invocation WHERE id = ?',
+    ) as Database.Statement<[string], { invokedAt: string; finished: number }>,
     /** The invocations whose ids are in a JSON array, found by primary key. */
     invocationsByIds: db
       .select(invocationColumns)

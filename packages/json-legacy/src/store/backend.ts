@@ -26,6 +26,7 @@ import {
   matchesFilter,
   type NewInvocation,
   type Outcome,
+  type OutcomeOf,
   recordEach,
   type StoreBackend,
   type SummaryInput,
@@ -35,7 +36,7 @@ import {
   toDurationPercentiles,
   toSkillMetrics,
 } from '@skill-metrics/core/engine';
-import { toRaw } from '../format.js';
+import { completedAtToWrite, toRaw } from '../format.js';
 import { cloneJson } from '../pyjson.js';
 import { type CommitOptions, CommitQueue } from './commit-queue.js';
 import { LoadedFile } from './loaded-file.js';
@@ -78,18 +79,22 @@ export class LegacyFileBackend implements StoreBackend {
     return id;
   }
 
-  async finish(id: string, outcome: Outcome): Promise<void> {
+  async finish(id: string, given: Outcome | OutcomeOf): Promise<void> {
     const hint = this.#started.get(id);
     await this.#commits.change((log) => {
       const at = log.find(id, hint);
       if (at === undefined) throw new UnknownInvocationError(id);
       if (!log.isPending(at)) throw new InvocationAlreadyCompletedError(id);
+      const { invokedAt } = viewAt(log.state, at, this.#timeZone);
+      const outcome = typeof given === 'function' ? given({ invokedAt }) : given;
+      const finished = { invokedAt, status: 'completed' as const, ...outcome };
       log.finish(at, {
         completed: outcome.completed,
         durationSeconds: outcome.durationSeconds,
         followUpActions: outcome.followUpActions,
         errorType: outcome.errorType,
-        completedAt: null,
+        // Kept only when `invoked_at + duration` does not give it (a completion given by id, say).
+        completedAt: completedAtToWrite(finished as Invocation, true),
       });
     });
     this.#started.delete(id);

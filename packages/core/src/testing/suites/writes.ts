@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvocationAlreadyCompletedError } from '../../contract/errors.js';
+import { InvalidInputError, InvocationAlreadyCompletedError, UnknownInvocationError } from '../../contract/errors.js';
 import { isCanonicalTimestamp } from '../../contract/time.js';
 import { listAll } from '../builders.js';
 import type { OpenStore } from '../contract.js';
@@ -128,6 +128,66 @@ export function describeWrites(open: OpenStore): void {
       const m = await store.getSkillMetrics('wrapped');
       expect(m).toMatchObject({ abandonedInvocations: 2, completedInvocations: 0 });
       expect(m?.commonErrors).toEqual({ TypeError: 1, QuotaExceeded: 1 });
+    });
+  });
+
+  describe('completeInvocation', () => {
+    it('finishes a pending invocation by id, as its handle would, and counts it once', async () => {
+      const start = Date.parse('2026-05-01T10:00:00Z');
+      let now = start;
+      const store = await open({ clock: { now: () => now, monotonic: () => now - start } });
+      const handle = await store.trackInvocation('by-id', { workflowPath: 'w', sessionId: 's' });
+      now += 2500;
+      await store.completeInvocation(handle.invocationId, { followUpActions: ['next'] });
+      expect(await store.getInvocation(handle.invocationId)).toMatchObject({
+        status: 'completed',
+        completedAt: '2026-05-01T10:00:02.500000Z',
+        durationSeconds: 2.5,
+        followUpActions: ['next'],
+      });
+      const other = await store.trackInvocation('by-id');
+      await store.completeInvocation(other.invocationId, {
+        completed: false,
+        errorType: 'Boom',
+        completedAt: '2026-05-01T12:00:09+02:00',
+        durationSeconds: 7,
+      });
+      expect(await store.getInvocation(other.invocationId)).toMatchObject({
+        status: 'abandoned',
+        completedAt: '2026-05-01T10:00:09.000000Z',
+        durationSeconds: 7,
+        errorType: 'Boom',
+      });
+      expect(await store.getSkillMetrics('by-id')).toMatchObject({
+        totalInvocations: 2,
+        completedInvocations: 1,
+        totalDurationSeconds: 2.5,
+        commonErrors: { Boom: 1 },
+      });
+    });
+
+    it('refuses an unknown id, a finished one, and times that cannot be, changing nothing', async () => {
+      const start = Date.parse('2026-05-01T10:00:00Z');
+      const store = await open({ clock: { now: () => start + 1000, monotonic: () => 0 } });
+      const handle = await store.trackInvocation('by-id');
+      await expect(store.completeInvocation('no-such-id')).rejects.toBeInstanceOf(UnknownInvocationError);
+      await expect(
+        store.completeInvocation(handle.invocationId, { completedAt: '2026-05-01T09:59:59Z' }),
+      ).rejects.toThrow(/completedAt must not be before invokedAt/);
+      await expect(store.completeInvocation(handle.invocationId, { durationSeconds: 99 })).rejects.toThrow(
+        /durationSeconds is 99 s, longer than/,
+      );
+      await expect(store.completeInvocation(handle.invocationId, { durationSeconds: -1 })).rejects.toBeInstanceOf(
+        InvalidInputError,
+      );
+      await expect(store.completeInvocation(handle.invocationId, { when: 1 } as never)).rejects.toThrow(/options.when/);
+      expect((await store.getInvocation(handle.invocationId))?.status).toBe('pending');
+      await store.completeInvocation(handle.invocationId);
+      await expect(store.completeInvocation(handle.invocationId)).rejects.toBeInstanceOf(
+        InvocationAlreadyCompletedError,
+      );
+      await expect(handle.complete()).rejects.toBeInstanceOf(InvocationAlreadyCompletedError);
+      expect((await store.getSkillMetrics('by-id'))?.totalInvocations).toBe(1);
     });
   });
 }
