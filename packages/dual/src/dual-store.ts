@@ -1,5 +1,6 @@
 import {
   type AnalyticsStore,
+  type CompleteByIdOptions,
   type CompleteOptions,
   type ContextSkillFigures,
   type Invocation,
@@ -115,7 +116,21 @@ export class DualStore implements AnalyticsStore {
   /** The mode a call with this context gets now: the flag's, stepped back while the guardrail holds. */
   async modeFor(context: CallContext = {}): Promise<StorageMode> {
     const mode = await this.#p.flag.modeFor(context);
-    return this.#p.guardrail ? this.#p.guardrail.adjust(mode) : mode;
+    const guardrail = this.#p.guardrail;
+    if (!guardrail) return mode;
+    await guardrail.state(); // the state kept in the database, read again when it is due
+    return guardrail.adjust(mode);
+  }
+
+  /**
+   * The mode of a read: `modeFor` without waiting for the database (the guardrail's state is read
+   * again in the background), and without a promise when the flag's mode is fixed.
+   */
+  #modeNow(context: CallContext): StorageMode | Promise<StorageMode> {
+    const flagged = this.#p.flag.modeFor(context);
+    const guardrail = this.#p.guardrail;
+    if (typeof flagged === 'string') return guardrail ? guardrail.adjust(flagged) : flagged;
+    return guardrail ? flagged.then((mode) => guardrail.adjust(mode)) : flagged;
   }
 
   async trackInvocation(skillName: string, options?: TrackOptions): Promise<InvocationHandle> {
@@ -135,6 +150,17 @@ export class DualStore implements AnalyticsStore {
         return finished;
       },
     };
+  }
+
+  /** Completes `id` in the primary of a call without context, then (behind) in its secondary. */
+  async completeInvocation(id: string, options?: CompleteByIdOptions): Promise<void> {
+    this.#ensureOpen();
+    const route = ROUTES[await this.modeFor()];
+    const primary = this.#p.stores[route.primary];
+    await primary.completeInvocation(id, options);
+    if (!route.secondary) return;
+    const finished = await primary.getInvocation(id);
+    if (finished) this.#writers[route.secondary].write(finished);
   }
 
   track<T>(skillName: string, fn: () => T | Promise<T>, options?: TrackOptions): Promise<T> {
@@ -295,7 +321,8 @@ export class DualStore implements AnalyticsStore {
     percentiles = false,
   ): Promise<T> {
     this.#ensureOpen();
-    const mode = await this.modeFor(context);
+    const now = this.#modeNow(context);
+    const mode = typeof now === 'string' ? now : await now;
     const route = ROUTES[mode];
     const primary = this.#p.stores[route.primary];
     const secondary = route.secondary;

@@ -103,21 +103,28 @@ export class Guardrail {
     this.#writes = new Window(this.#o.events, this.#o.windowMs);
   }
 
-  /** The mode a new invocation gets: `mode`, or the one before it while the rollout is held. */
-  async adjust(mode: StorageMode): Promise<StorageMode> {
-    const state = await this.state();
-    return state ? stepBack(mode) : mode;
+  /**
+   * The mode a new invocation gets: `mode`, or the one before it while the rollout is held. Never
+   * waits for the database: the state kept there is read again in the background, at most every
+   * `refreshMs`, so a hold tripped in another process takes effect here within about that long.
+   */
+  adjust(mode: StorageMode): StorageMode {
+    this.#refreshIfDue();
+    return this.#state ? stepBack(mode) : mode;
   }
 
-  /** The state in force (read again from the database at most every `refreshMs`). */
+  /** The state in force, read again from the database first if it is due. */
   async state(): Promise<GuardrailState | null> {
-    if (this.#notes !== null && this.#o.now() - this.#readAt >= this.#o.refreshMs) {
-      this.#refreshing ??= this.#refresh().finally(() => {
-        this.#refreshing = null;
-      });
-      await this.#refreshing;
-    }
+    await this.#refreshIfDue();
     return this.#state;
+  }
+
+  #refreshIfDue(): Promise<void> | undefined {
+    if (this.#notes === null || this.#o.now() - this.#readAt < this.#o.refreshMs) return this.#refreshing ?? undefined;
+    this.#refreshing ??= this.#refresh().finally(() => {
+      this.#refreshing = null;
+    });
+    return this.#refreshing;
   }
 
   recordComparison(mismatch: boolean): void {

@@ -1,4 +1,9 @@
-import type { Invocation, SkillMetricsStore } from '@skill-metrics/core/contract';
+import {
+  type Invocation,
+  InvocationAlreadyCompletedError,
+  type SkillMetricsStore,
+  UnknownInvocationError,
+} from '@skill-metrics/core/contract';
 import type { Side } from './modes.js';
 
 /** What became of one write to the secondary. */
@@ -8,7 +13,8 @@ export type WriteOutcome = (invocation: Invocation, error: Error | null) => void
 const MAX_BATCH = 500;
 
 /**
- * The writes owed to one store as the secondary, made behind the caller, in order, as
+ * The writes owed to one store as the secondary, made behind the caller (from the next turn of the
+ * event loop), in order, as
  * `recordInvocations` batches of what has queued meanwhile (a group commit: one file rewrite, or
  * one transaction, for many calls). Each invocation is written with the primary's id and content,
  * so a later completion completes it and a later backfill adds nothing. A batch the store refuses
@@ -22,6 +28,7 @@ export class SecondaryWriter {
   #enqueued = 0;
   #written = 0;
   #draining = false;
+  #scheduled = false;
   readonly #waiters: Array<{ upTo: number; resolve: () => void }> = [];
 
   constructor(side: Side, store: SkillMetricsStore, outcome: WriteOutcome) {
@@ -38,7 +45,13 @@ export class SecondaryWriter {
   write(invocation: Invocation): void {
     this.#queue.push(invocation);
     this.#enqueued++;
-    if (!this.#draining) void this.#drain();
+    if (this.#draining || this.#scheduled) return;
+    // After the caller's own work: the secondary is written behind it, never inside its call.
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
+      void this.#drain();
+    });
   }
 
   /** Resolves once everything queued before this call has been written or has failed. */
@@ -49,6 +62,7 @@ export class SecondaryWriter {
   }
 
   async #drain(): Promise<void> {
+    if (this.#draining) return;
     this.#draining = true;
     try {
       while (this.#queue.length > 0) {
@@ -63,6 +77,10 @@ export class SecondaryWriter {
   }
 
   async #writeBatch(batch: Invocation[]): Promise<void> {
+    const [only] = batch;
+    // A completion that says when and how long (a live one) finishes the pending invocation directly.
+    const direct = only && only.status !== 'pending' && only.completedAt !== null && only.durationSeconds !== null;
+    if (batch.length === 1 && direct && (await this.#finish(only))) return;
     try {
       await this.#store.recordInvocations(batch);
       for (const invocation of batch) this.#outcome(invocation, null);
@@ -78,6 +96,29 @@ export class SecondaryWriter {
         this.#outcome(invocation, error instanceof Error ? error : new Error(String(error)));
       }
     }
+  }
+
+  /**
+   * Finishes the pending invocation the store holds, as the primary did: as cheap as a live
+   * completion (no import's look-up of what is stored). False when that is not the case (the store
+   * lacks it, or has it finished), and the import path must decide.
+   */
+  async #finish(invocation: Invocation): Promise<boolean> {
+    try {
+      await this.#store.completeInvocation(invocation.id, {
+        completed: invocation.completed,
+        completedAt: invocation.completedAt as string,
+        durationSeconds: invocation.durationSeconds as number,
+        errorType: invocation.errorType,
+        followUpActions: invocation.followUpActions,
+      });
+    } catch (error) {
+      if (error instanceof UnknownInvocationError || error instanceof InvocationAlreadyCompletedError) return false;
+      this.#outcome(invocation, error instanceof Error ? error : new Error(String(error)));
+      return true;
+    }
+    this.#outcome(invocation, null);
+    return true;
   }
 
   #wake(): void {

@@ -134,16 +134,21 @@ describe('DualStore routing', () => {
       secondary.failing.on = true;
       for (let i = 0; i < 5; i++) expect(await store.track('kept', () => i)).toBe(i);
       await store.flush();
-      expect(store.stats().secondaryFailures).toBe(10); // a start and a finish each
-      expect(await store.journalDepth()).toBe(10);
-      expect(lines.filter((l) => l.includes('missed invocation'))).toHaveLength(10);
+      // A start and a finish each, or one write for both when the finish caught up with its start.
+      const failures = store.stats().secondaryFailures;
+      expect(failures).toBeGreaterThanOrEqual(5);
+      expect(failures).toBeLessThanOrEqual(10);
+      expect(await store.journalDepth()).toBe(failures);
+      const owed = lines.filter((l) => l.includes('missed invocation')).map((l) => l.split(' ')[5]);
+      expect(owed).toHaveLength(failures);
+      expect(new Set(owed).size).toBe(5);
       secondary.failing.on = false;
       primary.failing.on = true;
       await expect(store.trackInvocation('refused')).rejects.toBeInstanceOf(StoreFullError);
       primary.failing.on = false;
       const first = await store.repair();
       expect(first.copied[ROUTES[mode].secondary as 'legacy' | 'db']).toBe(5);
-      expect(first.journalCleared).toBe(10);
+      expect(first.journalCleared).toBe(failures);
       expect(first.conflicts).toEqual([]);
       const again = await store.repair();
       expect(again.copied).toEqual({ legacy: 0, db: 0 });

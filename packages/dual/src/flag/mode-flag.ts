@@ -49,8 +49,12 @@ export class ModeFlag {
     this.#client = OpenFeature.getClient(domain);
   }
 
-  async modeFor(context: CallContext): Promise<StorageMode> {
-    if (this.#fixed !== null) return this.#fixed;
+  /** The mode of a call with this context; at once (not a promise) when the mode is fixed. */
+  modeFor(context: CallContext): StorageMode | Promise<StorageMode> {
+    return this.#fixed ?? this.#evaluate(context);
+  }
+
+  async #evaluate(context: CallContext): Promise<StorageMode> {
     const key = context.sessionId ?? context.projectPath ?? undefined;
     try {
       const value = await (this.#client as Client).getStringValue(
