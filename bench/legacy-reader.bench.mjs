@@ -74,7 +74,7 @@ export function writeLegacyFile(path, n) {
   return statSync(path).size;
 }
 
-async function streamAll(path, touch) {
+export async function streamAll(path, touch) {
   let count = 0;
   for await (const entry of readLegacyFile(path, { timeZone: 'UTC' }).invocations) {
     if (touch) {

@@ -25,19 +25,14 @@ import { toSkillMetrics } from '../engine/totals.js';
 import { type FinishedEverywhere, planUpdate, type StoredSkill, type TotalsUpdate } from '../engine/update.js';
 import { skillInvocation as inv } from '../schema/sqlite.js';
 import { whenFree } from './busy.js';
+import { compileRowsRead } from './compiled.js';
 import { CountCache } from './counts.js';
 import { sqliteStorageError } from './errors.js';
+import { type InvocationRow, invocationColumns, invocationOfRow } from './invocation-rows.js';
 import { PathSearch } from './path-search.js';
-import { ALL_SKILLS, type Db, invocationColumns, prepareStatements, type Statements } from './statements.js';
+import { ALL_SKILLS, type Db, prepareStatements, type Statements } from './statements.js';
 
 const p = sql.placeholder;
-
-type StoredInvocation = Omit<Invocation, 'status'>;
-
-function withStatus(row: StoredInvocation): Invocation {
-  const status = row.completedAt === null ? 'pending' : row.completed ? 'completed' : 'abandoned';
-  return { ...row, status };
-}
 
 /** What a write transaction did, for after it commits. */
 interface Written {
@@ -83,7 +78,7 @@ export class SqliteBackend implements StoreBackend {
     this.#readTx = client.transaction((read: () => unknown) => read());
     this.#recordSteps = {
       insertIfNew: (item) => s.insertInvocation.run(item).changes === 1,
-      stored: (id) => withStatus(s.invocationById.get({ id }) as StoredInvocation),
+      stored: (id) => invocationOfRow(s.invocationById({ id }) as InvocationRow),
       complete: (item) => {
         s.finishPending(item);
       },
@@ -124,11 +119,11 @@ export class SqliteBackend implements StoreBackend {
   }
 
   async invocations(ids: readonly string[]): Promise<Array<Invocation | null>> {
-    const rows = await this.#whenFree(() => this.#statements.invocationsByIds.all({ ids: JSON.stringify(ids) }));
-    const byId = new Map(rows.map((row) => [row.id, row]));
+    const rows = await this.#whenFree(() => this.#statements.invocationsByIds({ ids: JSON.stringify(ids) }));
+    const byId = new Map(rows.map((row) => [row[0], row]));
     return ids.map((id) => {
       const row = byId.get(id);
-      return row ? withStatus(row) : null;
+      return row ? invocationOfRow(row) : null;
     });
   }
 
@@ -177,22 +172,24 @@ export class SqliteBackend implements StoreBackend {
   }
 
   async *list(filter: InvocationFilter, pageSize: number): AsyncGenerator<Invocation> {
-    const page = this.#db
-      .select(invocationColumns)
-      .from(inv)
-      .where(and(whereOf(filter), sql`(${inv.invokedAt}, ${inv.id}) > (${p('afterTime')}, ${p('afterId')})`))
-      .orderBy(asc(inv.invokedAt), asc(inv.id))
-      .limit(pageSize)
-      .prepare();
+    const page = compileRowsRead<InvocationRow>(
+      this.#client,
+      this.#db
+        .select(invocationColumns)
+        .from(inv)
+        .where(and(whereOf(filter), sql`(${inv.invokedAt}, ${inv.id}) > (${p('afterTime')}, ${p('afterId')})`))
+        .orderBy(asc(inv.invokedAt), asc(inv.id))
+        .limit(pageSize),
+    );
     let afterTime = '';
     let afterId = '';
     for (;;) {
-      const rows = await this.#whenFree(() => page.all({ afterTime, afterId }));
-      for (const row of rows) yield withStatus(row);
+      const rows = await this.#whenFree(() => page({ afterTime, afterId }));
+      for (const row of rows) yield invocationOfRow(row);
       if (rows.length < pageSize) return;
-      const last = rows[rows.length - 1] as StoredInvocation;
-      afterTime = last.invokedAt;
-      afterId = last.id;
+      const last = rows[rows.length - 1] as InvocationRow;
+      afterTime = last[2];
+      afterId = last[0];
     }
   }
 
@@ -274,7 +271,7 @@ export class SqliteBackend implements StoreBackend {
       followUpActions: outcome.followUpActions,
     });
     if (!row) {
-      throw s.invocationById.get({ id }) ? new InvocationAlreadyCompletedError(id) : new UnknownInvocationError(id);
+      throw s.invocationById({ id }) ? new InvocationAlreadyCompletedError(id) : new UnknownInvocationError(id);
     }
     const [skillName, invokedAt, workflowPath, sessionId, projectPath] = row;
     const finished: FinishedEverywhere = {

@@ -3,6 +3,7 @@ import { and, asc, desc, eq, gte, isNotNull, isNull, lt, sql } from 'drizzle-orm
 import { skillInvocation as inv, skillCount, skillTotals as st, skillWorkflowPath as swp } from '../schema/sqlite.js';
 import { compileRowRead, compileRowsRead, compileWrite } from './compiled.js';
 import { contextStatements } from './context-statements.js';
+import { type InvocationRow, invocationColumns } from './invocation-rows.js';
 import { type Db, excluded, p, placeholders, setTo } from './sql-helpers.js';
 
 /**
@@ -11,21 +12,6 @@ import { type Db, excluded, p, placeholders, setTo } from './sql-helpers.js';
  */
 
 export { ALL_SKILLS, type Db, schema } from './sql-helpers.js';
-
-export const invocationColumns = {
-  id: inv.id,
-  skillName: inv.skillName,
-  invokedAt: inv.invokedAt,
-  workflowPath: inv.workflowPath,
-  completed: inv.completed,
-  completedAt: inv.completedAt,
-  durationSeconds: inv.durationSeconds,
-  errorType: inv.errorType,
-  followUpActions: inv.followUpActions,
-  sessionId: inv.sessionId,
-  projectPath: inv.projectPath,
-  userContext: inv.userContext,
-};
 
 /** A skill's scalar totals; its counts are in their own tables. */
 const scalarColumns = {
@@ -107,21 +93,25 @@ export function prepareStatements(db: Db, client: Database.Database) {
           projectPath: inv.projectPath,
         }),
     ),
-    invocationById: db
-      .select(invocationColumns)
-      .from(inv)
-      .where(eq(inv.id, p('id')))
-      .prepare(),
+    invocationById: compileRowRead<InvocationRow>(
+      client,
+      db
+        .select(invocationColumns)
+        .from(inv)
+        .where(eq(inv.id, p('id'))),
+    ),
     /** A pending invocation's start, and whether it is finished: for a completion given by id. */
     pendingStart: client.prepare(
       'SELECT invoked_at AS invokedAt, completed_at IS NOT NULL AS finished FROM skill_invocation WHERE id = ?',
     ) as Database.Statement<[string], { invokedAt: string; finished: number }>,
     /** The invocations whose ids are in a JSON array, found by primary key. */
-    invocationsByIds: db
-      .select(invocationColumns)
-      .from(inv)
-      .where(sql`${inv.id} IN (SELECT value FROM json_each(${p('ids')}))`)
-      .prepare(),
+    invocationsByIds: compileRowsRead<InvocationRow>(
+      client,
+      db
+        .select(invocationColumns)
+        .from(inv)
+        .where(sql`${inv.id} IN (SELECT value FROM json_each(${p('ids')}))`),
+    ),
     completedDurations: db
       .select({ durationSeconds: inv.durationSeconds })
       .from(inv)

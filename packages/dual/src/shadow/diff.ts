@@ -36,8 +36,39 @@ function plain(value: unknown): unknown {
   return value instanceof Map ? Object.fromEntries(value) : value;
 }
 
+/**
+ * Whether two answers agree, by the same rules as `diffAnswers` but building no paths: most
+ * comparisons agree, and a checker makes millions of them.
+ */
+function agree(a: unknown, b: unknown, percentile: boolean): boolean {
+  if (a === b) return true;
+  a = plain(a);
+  b = plain(b);
+  if (typeof a === 'number' && typeof b === 'number') {
+    return numbersAgree(a, b, percentile ? PERCENTILE_TOLERANCE : SUM_TOLERANCE);
+  }
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return Object.is(a, b);
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const other = b as unknown[];
+    if (a.length !== other.length) return false;
+    for (let i = 0; i < a.length; i++) if (!agree(a[i], other[i], percentile)) return false;
+    return true;
+  }
+  const left = a as Record<string, unknown>;
+  const right = b as Record<string, unknown>;
+  let count = 0;
+  for (const key in left) {
+    count++;
+    if (!(key in right) || !agree(left[key], right[key], percentile || PERCENTILE_KEY.test(key))) return false;
+  }
+  for (const _ in right) count--;
+  return count === 0;
+}
+
 /** The differences between `primary` and `secondary`, empty when they agree. */
 export function diffAnswers(primary: unknown, secondary: unknown, options: DiffOptions = {}): FieldDiff[] {
+  if (agree(primary, secondary, options.percentiles === true)) return [];
   const out: FieldDiff[] = [];
   const limit = options.limit ?? 50;
   const walk = (a: unknown, b: unknown, path: string, percentile: boolean): void => {
