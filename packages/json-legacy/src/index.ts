@@ -14,7 +14,7 @@ export {
   SKILL_KEYS,
 } from './format.js';
 export { type LegacyIdentity, legacyInvocationId } from './ids.js';
-export { toLegacyTimestamp } from './legacy-time.js';
+export { checkTimeZone, toLegacyTimestamp } from './legacy-time.js';
 export type { LegacyQuirk, LegacyQuirkKind } from './quirks.js';
 export {
   type LegacyEntry,

@@ -110,13 +110,6 @@ export function readLegacyFile(path: string, options: ReadLegacyFileOptions = {}
   return new LegacyFileReader(resolve(path), options);
 }
 
-/**
- * Reads a legacy `skill_metrics.json` as a stream: the `invocations` list one batch at a time, so a
- * file larger than V8's 512 MB string limit reads in bounded memory. A file that is not what the old
- * tracker wrote rejects with a `LegacyFileError` naming the position (byte, line:column) or the JSON
- * path of the problem.
- */
-
 class Entry implements LegacyEntry {
   #id: string | undefined;
   #invocation: Invocation | undefined;

@@ -1,5 +1,5 @@
 import { openStore } from '@skill-metrics/core';
-import type { Io } from '../options.js';
+import type { Command, Io } from '../options.js';
 
 const SKILLS = [
   { name: 'crackerjack-run', paths: ['daily', 'comprehensive', 'quick'], failure: 0.15, ms: 6 },
@@ -49,3 +49,11 @@ export async function demo(db: string, io: Io, invocations = 300): Promise<numbe
     await store.close();
   }
 }
+
+export const demoCommand: Command = {
+  summary: 'track a few hundred skill runs into the database and print the report',
+  usage: '',
+  options: {},
+  positionals: [0, 0],
+  run: (args, io) => demo(args.values.db, io),
+};

@@ -1,13 +1,18 @@
-import type { Io } from '../options.js';
+import type { Command } from '../options.js';
 import { openForReading } from './open.js';
 
-/** Prints the legacy tracker's text report for the database at `db`. */
-export async function report(db: string, io: Io): Promise<number> {
-  const store = await openForReading(db);
-  try {
-    io.out(await store.generateReport());
-    return 0;
-  } finally {
-    await store.close();
-  }
-}
+export const reportCommand: Command = {
+  summary: 'print the metrics report',
+  usage: '',
+  options: {},
+  positionals: [0, 0],
+  async run(args, io) {
+    const store = await openForReading(args.values.db);
+    try {
+      io.out(await store.generateReport());
+      return 0;
+    } finally {
+      await store.close();
+    }
+  },
+};

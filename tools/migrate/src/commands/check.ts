@@ -1,0 +1,36 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { checkConsistency } from '@skill-metrics/dual';
+import { type Command, stringOption } from '../options.js';
+import { legacyFileArg, openForReading, timeZoneArg } from './open.js';
+
+export const checkCommand: Command = {
+  summary: 'compare a legacy file with the database; exit 1 on any difference but named quirks',
+  usage: '<legacy.json> [--out DIR] [--tz ZONE]',
+  options: { out: { type: 'string' }, tz: { type: 'string' } },
+  positionals: [1, 1],
+  async run(args, io) {
+    const file = legacyFileArg(args.positionals[0] as string);
+    const timeZone = timeZoneArg(stringOption(args, 'tz'));
+    const db = await openForReading(args.values.db);
+    try {
+      const report = await checkConsistency(
+        timeZone === undefined ? { legacyFile: file } : { legacyFile: file, timeZone },
+        db,
+      );
+      const out = stringOption(args, 'out');
+      io.out(report.toMarkdown());
+      if (out !== undefined) {
+        const dir = resolve(out);
+        mkdirSync(dir, { recursive: true });
+        writeFileSync(join(dir, 'report.json'), `${JSON.stringify(report.toJSON(), null, 2)}\n`);
+        writeFileSync(join(dir, 'report.md'), report.toMarkdown());
+        writeFileSync(join(dir, 'report.html'), report.toHtml());
+        io.out(`\nreport: ${join(dir, 'report.json')}, report.md, report.html`);
+      }
+      return report.ok ? 0 : 1;
+    } finally {
+      await db.close();
+    }
+  },
+};
