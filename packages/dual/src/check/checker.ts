@@ -68,7 +68,7 @@ class StreamedFigures {
 }
 
 /** A legacy invocation a database cannot hold: the old tracker wrote negative durations (clock set back). */
-const isUnstorable = (inv: Invocation) => inv.durationSeconds !== null && inv.durationSeconds < 0;
+export const isUnstorable = (inv: Invocation) => inv.durationSeconds !== null && inv.durationSeconds < 0;
 
 /**
  * Compares two stores in full: every invocation of the left is looked up by id in the right (in

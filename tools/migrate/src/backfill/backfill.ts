@@ -7,6 +7,7 @@ import {
   type SkillMetricsStore,
   systemTimeZone,
 } from '@skill-metrics/core/contract';
+import { isUnstorable } from '@skill-metrics/dual';
 import { type LegacyQuirk, readLegacyFile } from '@skill-metrics/json-legacy';
 
 /** The state key under which a backfill keeps how far it got, per file. */
@@ -68,9 +69,6 @@ export interface BackfillReport {
   stopped: boolean;
   elapsedMs: number;
 }
-
-/** An invocation the contract refuses from any caller: the old tracker wrote them when its clock went back. */
-const storable = (inv: Invocation) => inv.durationSeconds === null || inv.durationSeconds >= 0;
 
 function checkBatchSize(value: unknown): number {
   if (value === undefined) return 2000;
@@ -146,7 +144,7 @@ export async function backfill(options: BackfillOptions): Promise<BackfillReport
       lastId = entry.id;
       const inv = entry.invocation;
       if (inv.status === 'pending') report.pending++;
-      if (!storable(inv)) {
+      if (isUnstorable(inv)) {
         report.notImported++;
         continue;
       }
