@@ -10,6 +10,7 @@ import {
   type MetricsSummary,
   type ProjectMetrics,
   type RecordBatchResult,
+  type RecordOptions,
   type RecordResult,
   type SkillMetrics,
   StoreClosedError,
@@ -22,6 +23,7 @@ import {
   type CheckedInvocation,
   checkInvocationBatch,
   checkInvocationInput,
+  checkRecordOptions,
   type TrackErrorHandler,
   trackWith,
   warnOnce,
@@ -167,23 +169,25 @@ export class DualStore implements AnalyticsStore {
     return trackWith(this, this.#onError, skillName, fn, options);
   }
 
-  async recordInvocation(invocation: InvocationInput): Promise<RecordResult> {
+  async recordInvocation(invocation: InvocationInput, options?: RecordOptions): Promise<RecordResult> {
     this.#ensureOpen();
     // Checked here as the primary checks it, for the canonical copy the secondary is given.
-    const checked = asInvocation(checkInvocationInput(invocation));
+    const { legacyQuirks } = checkRecordOptions(options);
+    const checked = asInvocation(checkInvocationInput(invocation, 'invocation', legacyQuirks));
     const route = ROUTES[await this.modeFor(checked)];
-    const result = await this.#p.stores[route.primary].recordInvocation(invocation);
+    const result = await this.#p.stores[route.primary].recordInvocation(invocation, { legacyQuirks });
     if (route.secondary) this.#writers[route.secondary].write(checked);
     return result;
   }
 
   /** Imports a batch in the mode of a call without context; the secondary gets it behind. */
-  async recordInvocations(invocations: Iterable<InvocationInput>): Promise<RecordBatchResult> {
+  async recordInvocations(invocations: Iterable<InvocationInput>, options?: RecordOptions): Promise<RecordBatchResult> {
     this.#ensureOpen();
-    const checked = checkInvocationBatch(invocations);
+    const { legacyQuirks } = checkRecordOptions(options);
+    const checked = checkInvocationBatch(invocations, legacyQuirks);
     const batch = checked.map(asInvocation);
     const route = ROUTES[await this.modeFor()];
-    const result = await this.#p.stores[route.primary].recordInvocations(checked.map(asInput));
+    const result = await this.#p.stores[route.primary].recordInvocations(checked.map(asInput), { legacyQuirks });
     if (route.secondary) for (const invocation of batch) this.#writers[route.secondary].write(invocation);
     return result;
   }

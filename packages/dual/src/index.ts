@@ -4,7 +4,7 @@
  * session, a guardrail, lossless repair, and a consistency checker.
  */
 
-export { type CheckOptions, type CheckSide, checkConsistency, isUnstorable } from './check/checker.js';
+export { type CheckOptions, type CheckSide, checkConsistency } from './check/checker.js';
 export { type Difference, type DifferenceClass, FAILING_CLASSES } from './check/differences.js';
 export { type ConsistencyJson, ConsistencyReport, type SideInfo } from './check/report.js';
 export { type DualStats, DualStore } from './dual-store.js';

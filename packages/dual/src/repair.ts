@@ -1,6 +1,9 @@
-import type { Invocation, SkillMetricsStore } from '@skill-metrics/core/contract';
+import type { Invocation, RecordOptions, SkillMetricsStore } from '@skill-metrics/core/contract';
 import type { Side } from './modes.js';
 import { diffAnswers, type FieldDiff } from './shadow/diff.js';
+
+/** A copy is of what one store holds: the old tracker's quirks of an imported file included. */
+const COPY_AS_STORED: RecordOptions = { legacyQuirks: true };
 
 /** What a repair found and did. */
 export interface RepairReport {
@@ -86,7 +89,7 @@ async function copyInto(store: SkillMetricsStore, side: Side, copies: Invocation
     else if (outcome === 'completed') report.completed[side]++;
   };
   try {
-    const done = await store.recordInvocations(copies);
+    const done = await store.recordInvocations(copies, COPY_AS_STORED);
     report.copied[side] += done.inserted;
     report.completed[side] += done.completed;
     return;
@@ -95,7 +98,7 @@ async function copyInto(store: SkillMetricsStore, side: Side, copies: Invocation
   }
   for (const invocation of copies) {
     try {
-      count((await store.recordInvocation(invocation)).outcome);
+      count((await store.recordInvocation(invocation, COPY_AS_STORED)).outcome);
     } catch (error) {
       report.failed.push({ id: invocation.id, side, error: (error as Error).message });
     }

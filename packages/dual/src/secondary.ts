@@ -1,10 +1,15 @@
 import {
+  InvalidInputError,
   type Invocation,
   InvocationAlreadyCompletedError,
+  type RecordOptions,
   type SkillMetricsStore,
   UnknownInvocationError,
 } from '@skill-metrics/core/contract';
 import type { Side } from './modes.js';
+
+/** The secondary takes what the primary took, the old tracker's quirks of an imported file included. */
+const AS_THE_PRIMARY_TOOK_IT: RecordOptions = { legacyQuirks: true };
 
 /** What became of one write to the secondary. */
 export type WriteOutcome = (invocation: Invocation, error: Error | null) => void;
@@ -82,7 +87,7 @@ export class SecondaryWriter {
     const direct = only && only.status !== 'pending' && only.completedAt !== null && only.durationSeconds !== null;
     if (batch.length === 1 && direct && (await this.#finish(only))) return;
     try {
-      await this.#store.recordInvocations(batch);
+      await this.#store.recordInvocations(batch, AS_THE_PRIMARY_TOOK_IT);
       for (const invocation of batch) this.#outcome(invocation, null);
       return;
     } catch {
@@ -90,7 +95,7 @@ export class SecondaryWriter {
     }
     for (const invocation of batch) {
       try {
-        await this.#store.recordInvocation(invocation);
+        await this.#store.recordInvocation(invocation, AS_THE_PRIMARY_TOOK_IT);
         this.#outcome(invocation, null);
       } catch (error) {
         this.#outcome(invocation, error instanceof Error ? error : new Error(String(error)));
@@ -113,7 +118,12 @@ export class SecondaryWriter {
         followUpActions: invocation.followUpActions,
       });
     } catch (error) {
-      if (error instanceof UnknownInvocationError || error instanceof InvocationAlreadyCompletedError) return false;
+      if (
+        error instanceof UnknownInvocationError ||
+        error instanceof InvocationAlreadyCompletedError ||
+        error instanceof InvalidInputError // a legacy quirk a live completion may not give: imported instead
+      )
+        return false;
       this.#outcome(invocation, error instanceof Error ? error : new Error(String(error)));
       return true;
     }

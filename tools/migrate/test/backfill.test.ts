@@ -1,7 +1,7 @@
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openStore } from '@skill-metrics/core';
+import { type Invocation, openStore } from '@skill-metrics/core';
 import { main } from '@skill-metrics/migrate';
 import { describe, expect, it } from 'vitest';
 
@@ -51,6 +51,60 @@ describe('skill-metrics backfill, check, repair', () => {
     expect(json.ok).toBe(true);
     expect(readFileSync(join(out, 'report.html'), 'utf8')).toMatch(/^<!doctype html>/i);
     expect(existsSync(join(out, 'report.md'))).toBe(true);
+  });
+
+  it('imports every invocation the reader accepts, the old tracker’s odd values kept and counted as it counted them', async () => {
+    const legacy = JSON.parse(readFileSync(join(FIXTURES, 'quirks.json'), 'utf8'));
+    const at = '2026-07-02T09:00:00.250000';
+    legacy.invocations.push(
+      { ...legacy.invocations[0], skill_name: '', invoked_at: at, completed: true, duration_seconds: 3.5 },
+      {
+        ...legacy.invocations[0],
+        skill_name: 'deploy',
+        invoked_at: at,
+        completed: false,
+        duration_seconds: null,
+        follow_up_actions: ['retry'],
+        error_type: 'Timeout',
+      },
+    );
+    legacy.skills[''] = {
+      skill_name: '',
+      total_invocations: 1,
+      completed_invocations: 1,
+      abandoned_invocations: 0,
+      total_duration_seconds: 3.5,
+      workflow_paths: { [legacy.invocations[0].workflow_path]: 1 },
+      common_errors: {},
+      follow_up_actions: {},
+      first_invoked: at,
+      last_invoked: at,
+      completion_rate: 1,
+      avg_duration_seconds: 3.5,
+    };
+    const file = join(dir, 'odd-values.json');
+    writeFileSync(file, JSON.stringify(legacy, null, 2));
+    const db = join(dir, 'odd-values.db');
+    const { io, out } = capture();
+    expect(await main(['backfill', file, '--db', db, ...TZ], io), out.join('\n')).toBe(0);
+    const text = out.join('\n');
+    expect(text).toMatch(/negative-duration: 1/);
+    expect(text).toMatch(/consistency: the file and the database agree/);
+    const store = await openStore({ path: db });
+    const all: Invocation[] = [];
+    for await (const inv of store.listInvocations()) all.push(inv);
+    expect(all).toHaveLength(legacy.invocations.length);
+    expect(all.filter((i) => (i.durationSeconds ?? 0) < 0)).toHaveLength(1);
+    expect(all.find((i) => i.errorType === 'Timeout')).toMatchObject({ status: 'pending', followUpActions: ['retry'] });
+    expect((await store.getAllMetrics()).get('')).toMatchObject({ totalInvocations: 1, totalDurationSeconds: 3.5 });
+    // The deploy skill's total is the old tracker's: its -2 s summed as it was.
+    const deploy = legacy.invocations.filter(
+      (i: { skill_name: string; duration_seconds: number | null }) =>
+        i.skill_name === 'deploy' && i.duration_seconds !== null,
+    );
+    const expected = deploy.reduce((sum: number, i: { duration_seconds: number }) => sum + i.duration_seconds, 0);
+    expect((await store.getAllMetrics()).get('deploy')?.totalDurationSeconds).toBeCloseTo(expected, 9);
+    await store.close();
   });
 
   it('check exits 1 when the database lacks what the file holds', async () => {

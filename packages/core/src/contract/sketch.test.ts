@@ -134,8 +134,19 @@ describe('DurationSketch', () => {
     expect(bytes.length).toBeLessThan(8 * 600); // 9 factors of e: hundreds of buckets, not 50,000 values
   });
 
-  it('rejects negative and non-finite durations and corrupt bytes', () => {
-    expect(() => new DurationSketch().add(-1)).toThrow(RangeError);
+  it('leaves negative durations out of percentiles, in the sketch and exactly alike', () => {
+    const values = [-5, 2, -0.5, 4, 6, 8];
+    const sketch = new DurationSketch();
+    for (const v of values) sketch.add(v);
+    expect(sketch.count).toBe(4);
+    expect(exactPercentiles(values, [0, 0.5, 1])).toEqual([2, 5, 8]);
+    expect(exactPercentiles([-1, -2], [0.5])).toEqual([null]);
+    const [p50] = sketch.quantiles([0.5]);
+    expect(Math.abs((p50 as number) - 5) / 5).toBeLessThanOrEqual(PROMISED);
+  });
+
+  it('rejects non-finite durations and corrupt bytes', () => {
+    expect(() => new DurationSketch().add(Number.NaN)).toThrow(RangeError);
     expect(() => new DurationSketch().add(Number.POSITIVE_INFINITY)).toThrow(RangeError);
     expect(() => DurationSketch.decode(Uint8Array.from([9, 0, 0, 0]))).toThrow(/not a duration sketch/);
     expect(() => DurationSketch.decode(Buffer.from(new Uint32Array([2, 0, 5, 0]).buffer))).toThrow(

@@ -20,6 +20,13 @@ const FORMAT_VERSION = 2;
 const HEADER = 16;
 
 /**
+ * Whether a duration counts toward percentiles. A negative one — only in imported legacy data,
+ * where the wall clock went back while a skill ran — measured nothing: it is summed into totals as
+ * the old tracker summed it, but left out of every percentile, in the sketch and exactly alike.
+ */
+export const isMeasuredDuration = (seconds: number): boolean => seconds >= 0;
+
+/**
  * The sketch lives in one byte buffer, the very bytes stored in the database:
  * `[u32 version][u32 zero count][u32 n][u32 total][i32 index × n][u32 count × n]`, little-endian.
  * Adding to an existing bucket changes one number in place, so a write neither decodes nor encodes;
@@ -61,9 +68,10 @@ export class DurationSketch {
     return this.#header[3] as number;
   }
 
+  /** Adds `value` (`times` times); a negative one is left out (see `isMeasuredDuration`). */
   add(value: number, times = 1): this {
-    if (!(value >= 0) || !Number.isFinite(value))
-      throw new RangeError(`a duration must be finite and >= 0, got ${value}`);
+    if (!Number.isFinite(value)) throw new RangeError(`a duration must be finite, got ${value}`);
+    if (!isMeasuredDuration(value)) return this;
     if (value === 0) this.#header[1] = (this.#header[1] as number) + times;
     else this.#addToBucket(Math.ceil(Math.log(value) / LN_GAMMA), times);
     this.#header[3] = (this.#header[3] as number) + times;
@@ -255,11 +263,16 @@ function representative(index: number): number {
 
 /**
  * Exact `percentile_cont` of `values` for each of `qs` (sorts a copy); `null` when there are none.
- * The reference the sketch is measured against, and the `exact` path of the stores.
+ * The reference the sketch is measured against, and the `exact` path of the stores. Negative
+ * values are left out (`isMeasuredDuration`).
  */
 export function exactPercentiles(values: readonly number[], qs: readonly number[]): Array<number | null> {
-  if (values.length === 0) return qs.map(() => null);
-  const sorted = Float64Array.from(values).sort();
+  let sorted = Float64Array.from(values).sort();
+  if (sorted.length > 0 && !isMeasuredDuration(sorted[0] as number)) {
+    const firstMeasured = sorted.findIndex(isMeasuredDuration);
+    sorted = sorted.subarray(firstMeasured === -1 ? sorted.length : firstMeasured);
+  }
+  if (sorted.length === 0) return qs.map(() => null);
   const n = sorted.length;
   return qs.map((q) => {
     const h = q * (n - 1);

@@ -68,6 +68,18 @@ export interface Invocation {
  */
 export type InvocationInput = Omit<Invocation, 'status' | 'completedAt'> & { completedAt?: string | null };
 
+/** How `recordInvocation(s)` takes what it is given. */
+export interface RecordOptions {
+  /**
+   * Keep values the old JSON tracker wrote that a live caller may not give: a negative duration
+   * (the wall clock went back while it ran), an empty `skillName`, a completion time that does not
+   * fit the duration, and a pending invocation with an outcome. Each is stored as it was and counted
+   * as the old tracker counted it; percentiles leave negative durations out. For importing legacy
+   * files only. @default false
+   */
+  legacyQuirks?: boolean;
+}
+
 /**
  * What `recordInvocation` did: `inserted` a new row, `completed` a pending row with the same id,
  * or left it `unchanged` because the same invocation was already there.
@@ -144,12 +156,12 @@ export interface SkillMetricsStore {
    */
   completeInvocation(id: string, options?: CompleteByIdOptions): Promise<void>;
   /** Imports one invocation; idempotent on `id`. */
-  recordInvocation(invocation: InvocationInput): Promise<RecordResult>;
+  recordInvocation(invocation: InvocationInput, options?: RecordOptions): Promise<RecordResult>;
   /**
    * Imports many invocations: nothing at all on bad input; otherwise `importChunkSize` at a time,
    * each chunk whole or not at all (a conflict rolls its chunk back and stops there).
    */
-  recordInvocations(invocations: Iterable<InvocationInput>): Promise<RecordBatchResult>;
+  recordInvocations(invocations: Iterable<InvocationInput>, options?: RecordOptions): Promise<RecordBatchResult>;
   /** The invocation with this id, or `null`. */
   getInvocation(id: string): Promise<Invocation | null>;
   /** The invocations with these ids, in their order (`null` where there is none); at most 10,000 ids. */

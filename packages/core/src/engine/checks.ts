@@ -141,13 +141,13 @@ export const MAX_DURATION_SECONDS = 1e9;
 /** How far a recorded duration may exceed its wall-clock span (`completedAt - invokedAt`): clocks are adjusted. */
 export const DURATION_SLACK_SECONDS = 1;
 
-export function checkDuration(value: unknown, field = 'durationSeconds'): number | null {
+export function checkDuration(value: unknown, field = 'durationSeconds', negativeAllowed = false): number | null {
   if (value === undefined || value === null) return null;
   if (typeof value !== 'number' || !Number.isFinite(value)) {
     throw new InvalidInputError(field, `must be a finite number or null, got ${describe(value)}`);
   }
-  if (value < 0) throw new InvalidInputError(field, `must not be negative, got ${value}`);
-  if (value > MAX_DURATION_SECONDS) {
+  if (value < 0 && !negativeAllowed) throw new InvalidInputError(field, `must not be negative, got ${value}`);
+  if (Math.abs(value) > MAX_DURATION_SECONDS) {
     throw new InvalidInputError(
       field,
       `must be at most ${MAX_DURATION_SECONDS} seconds (about 31 years), got ${value}`,
@@ -156,15 +156,31 @@ export function checkDuration(value: unknown, field = 'durationSeconds'): number
   return value;
 }
 
+const RECORD_OPTIONS: ReadonlySet<string> = new Set(['legacyQuirks']);
+
+/** The options of `recordInvocation(s)`, checked: whether the old tracker's quirks are kept. */
+export function checkRecordOptions(value: unknown): { legacyQuirks: boolean } {
+  const o = checkOptions(value, 'options', RECORD_OPTIONS);
+  if (o.legacyQuirks !== undefined && typeof o.legacyQuirks !== 'boolean') {
+    throw new InvalidInputError('legacyQuirks', `must be a boolean, got ${describe(o.legacyQuirks)}`);
+  }
+  return { legacyQuirks: o.legacyQuirks === true };
+}
+
 /**
  * Checks an invocation to import and returns it complete and canonical: timestamps in canonical
  * form, and `status` and `completedAt` settled. A finished invocation without `completedAt` is
  * given `invokedAt + durationSeconds`. Errors name the field under `label` (`invocations[3]`, given
- * as the index in a batch).
+ * as the index in a batch). With `legacyQuirks` the old tracker's odd values are kept (see
+ * `RecordOptions`); every type and text is checked all the same.
  */
-export function checkInvocationInput(value: unknown, label: string | number = 'invocation'): CheckedInvocation {
+export function checkInvocationInput(
+  value: unknown,
+  label: string | number = 'invocation',
+  legacyQuirks = false,
+): CheckedInvocation {
   try {
-    return checkInvocation(value);
+    return checkInvocation(value, legacyQuirks);
   } catch (error) {
     if (!(error instanceof InvalidInputError)) throw error;
     const where = typeof label === 'number' ? `invocations[${label}]` : label;
@@ -189,27 +205,29 @@ const INVOCATION_FIELDS: ReadonlySet<string> = new Set([
   'userContext',
 ]);
 
-function checkInvocation(value: unknown): CheckedInvocation {
+function checkInvocation(value: unknown, legacyQuirks: boolean): CheckedInvocation {
   if (value === undefined) throw new InvalidInputError('', 'must be an invocation, got nothing');
   const o = checkOptions(value, '', INVOCATION_FIELDS);
   if (typeof o.id !== 'string' || o.id.length === 0) {
     throw new InvalidInputError('id', `must be a non-empty string, got ${describe(o.id)}`);
   }
   checkWellFormed(o.id, 'id');
-  const skillName = checkSkillName(o.skillName);
+  const skillName = legacyQuirks ? checkText(o.skillName, 'skillName') : checkSkillName(o.skillName);
   const invokedAt = toCanonicalTimestamp(o.invokedAt, { field: 'invokedAt' });
   if (typeof o.completed !== 'boolean') {
     throw new InvalidInputError('completed', `must be a boolean, got ${describe(o.completed)}`);
   }
-  const durationSeconds = checkDuration(o.durationSeconds);
+  const durationSeconds = checkDuration(o.durationSeconds, 'durationSeconds', legacyQuirks);
   const completedAtGiven = o.completedAt !== undefined && o.completedAt !== null;
   let completedAt = completedAtGiven ? toCanonicalTimestamp(o.completedAt, { field: 'completedAt' }) : null;
   const pending = !o.completed && durationSeconds === null && completedAt === null;
   const startMs = timestampToEpochMs(invokedAt);
   if (completedAt !== null) {
     const spanSeconds = (timestampToEpochMs(completedAt) - startMs) / 1000;
-    if (spanSeconds < 0) throw new InvalidInputError('completedAt', `must not be before invokedAt (${invokedAt})`);
-    if (durationSeconds !== null && durationSeconds > spanSeconds + DURATION_SLACK_SECONDS) {
+    if (spanSeconds < 0 && !legacyQuirks) {
+      throw new InvalidInputError('completedAt', `must not be before invokedAt (${invokedAt})`);
+    }
+    if (durationSeconds !== null && durationSeconds > spanSeconds + DURATION_SLACK_SECONDS && !legacyQuirks) {
       throw new InvalidInputError(
         'durationSeconds',
         `is ${durationSeconds} s, longer than the ${spanSeconds} s from invokedAt to completedAt`,
@@ -218,13 +236,13 @@ function checkInvocation(value: unknown): CheckedInvocation {
   } else if (!pending) {
     const endMs = startMs + (durationSeconds ?? 0) * 1000;
     if (!isTimestampInRange(endMs)) {
-      throw new InvalidInputError('durationSeconds', `ends the invocation after 9999-12-31 (${durationSeconds} s)`);
+      throw new InvalidInputError('durationSeconds', `ends the invocation outside 0001–9999 (${durationSeconds} s)`);
     }
     completedAt = formatEpochMs(endMs);
   }
   const followUpActions = stringList(o.followUpActions, 'followUpActions');
   const errorType = optionalText(o.errorType, 'errorType');
-  if (pending && (followUpActions.length > 0 || errorType !== null)) {
+  if (pending && !legacyQuirks && (followUpActions.length > 0 || errorType !== null)) {
     throw new InvalidInputError(
       'completed',
       'is false with no duration or completedAt (pending), but an outcome is given',
@@ -250,13 +268,14 @@ function checkInvocation(value: unknown): CheckedInvocation {
 }
 
 /** Checks a batch for `recordInvocations`: every invocation checked, errors naming `invocations[i]`. */
-export function checkInvocationBatch(invocations: unknown): CheckedInvocation[] {
+export function checkInvocationBatch(invocations: unknown, legacyQuirks = false): CheckedInvocation[] {
   if (invocations === null || typeof (invocations as Iterable<unknown>)?.[Symbol.iterator] !== 'function') {
     throw new InvalidInputError('invocations', `must be an iterable of invocations, got ${describe(invocations)}`);
   }
   if (typeof invocations === 'string')
     throw new InvalidInputError('invocations', 'must be an iterable of invocations, got a string');
   const batch: CheckedInvocation[] = [];
-  for (const item of invocations as Iterable<unknown>) batch.push(checkInvocationInput(item, batch.length));
+  for (const item of invocations as Iterable<unknown>)
+    batch.push(checkInvocationInput(item, batch.length, legacyQuirks));
   return batch;
 }

@@ -12,6 +12,7 @@ import type {
   MetricsSummary,
   ProjectMetrics,
   RecordBatchResult,
+  RecordOptions,
   RecordResult,
   SkillMetrics,
   TimelineBucket,
@@ -27,6 +28,7 @@ import {
   checkInvocationBatch,
   checkInvocationInput,
   checkOptions,
+  checkRecordOptions,
   checkSkillName,
   checkText,
   checkTrackOptions,
@@ -158,15 +160,18 @@ export class EngineStore implements AnalyticsStore {
     return trackWith(this, this.#onError, skillName, fn, options);
   }
 
-  async recordInvocation(invocation: InvocationInput): Promise<RecordResult> {
+  async recordInvocation(invocation: InvocationInput, options?: RecordOptions): Promise<RecordResult> {
     this.#ensureOpen();
-    const [result] = await this.#call(this.#backend.record([checkInvocationInput(invocation)]));
+    const { legacyQuirks } = checkRecordOptions(options);
+    const [result] = await this.#call(
+      this.#backend.record([checkInvocationInput(invocation, 'invocation', legacyQuirks)]),
+    );
     return result as RecordResult;
   }
 
-  async recordInvocations(invocations: Iterable<InvocationInput>): Promise<RecordBatchResult> {
+  async recordInvocations(invocations: Iterable<InvocationInput>, options?: RecordOptions): Promise<RecordBatchResult> {
     this.#ensureOpen();
-    const batch = checkInvocationBatch(invocations);
+    const batch = checkInvocationBatch(invocations, checkRecordOptions(options).legacyQuirks);
     const results: RecordResult[] = [];
     for (let from = 0; from < batch.length; from += this.#chunkSize) {
       // Between chunks the lock is free for a moment, long enough for a live writer waiting on it

@@ -33,15 +33,14 @@ const isFile = (side: CheckSide): side is { legacyFile: string; timeZone?: strin
 
 /**
  * A streamed side's figures, as a database computes them from the same invocations: each skill's
- * totals and its completed durations (for exact percentiles). An invocation no database can hold
- * (a negative duration: the file's quirk) is left out, as a backfill leaves it out.
+ * totals and its completed durations (for exact percentiles).
  */
 class StreamedFigures {
   readonly #totals = new Map<string, SkillTotals>();
   readonly #durations = new Map<string, number[]>();
 
   add(inv: Invocation): void {
-    if (inv.status === 'pending' || isUnstorable(inv)) return;
+    if (inv.status === 'pending') return;
     const totals = this.#totals.get(inv.skillName) ?? emptyTotals(inv.skillName);
     this.#totals.set(inv.skillName, addFinished(totals, inv));
     if (!inv.completed || inv.durationSeconds === null) return;
@@ -67,9 +66,6 @@ class StreamedFigures {
   }
 }
 
-/** A legacy invocation a database cannot hold: the old tracker wrote negative durations (clock set back). */
-export const isUnstorable = (inv: Invocation) => inv.durationSeconds !== null && inv.durationSeconds < 0;
-
 /**
  * Compares two stores in full: every invocation of the left is looked up by id in the right (in
  * batches) and compared field by field; what the right holds beyond them is found and named; then
@@ -94,8 +90,7 @@ export async function checkConsistency(
     batch.forEach((here, i) => {
       const other = there[i] ?? null;
       if (other === null) {
-        // A negative duration is counted once, as the file's quirk (below), not as missing.
-        if (!isUnstorable(here)) tally.add({ class: 'missing-right', id: here.id, skillName: here.skillName });
+        tally.add({ class: 'missing-right', id: here.id, skillName: here.skillName });
         return;
       }
       compared++;

@@ -7,7 +7,6 @@ import {
   type SkillMetricsStore,
   systemTimeZone,
 } from '@skill-metrics/core/contract';
-import { isUnstorable } from '@skill-metrics/dual';
 import { type LegacyQuirk, readLegacyFile } from '@skill-metrics/json-legacy';
 
 /** The state key under which a backfill keeps how far it got, per file. */
@@ -62,8 +61,6 @@ export interface BackfillReport {
   completed: number;
   unchanged: number;
   pending: number;
-  /** Invocations the database cannot hold (a negative duration): named as a quirk, left in the file. */
-  notImported: number;
   quirks: LegacyQuirk[];
   /** Whether the run stopped early (a signal); `resumedFrom` of the next run picks it up. */
   stopped: boolean;
@@ -105,7 +102,6 @@ export async function backfill(options: BackfillOptions): Promise<BackfillReport
     completed: 0,
     unchanged: 0,
     pending: 0,
-    notImported: 0,
     quirks: [],
     stopped: false,
     elapsedMs: 0,
@@ -116,7 +112,9 @@ export async function backfill(options: BackfillOptions): Promise<BackfillReport
   let lastId = '';
   const flush = async (upTo: number) => {
     if (batch.length > 0 && !dryRun) {
-      const done = await options.db.recordInvocations(batch);
+      // The old tracker's values a live caller may not give (a negative duration, an empty skill
+      // name, a pending entry with an outcome) are kept as they were and counted as it counted them.
+      const done = await options.db.recordInvocations(batch, { legacyQuirks: true });
       report.inserted += done.inserted;
       report.completed += done.completed;
       report.unchanged += done.unchanged;
@@ -144,10 +142,6 @@ export async function backfill(options: BackfillOptions): Promise<BackfillReport
       lastId = entry.id;
       const inv = entry.invocation;
       if (inv.status === 'pending') report.pending++;
-      if (isUnstorable(inv)) {
-        report.notImported++;
-        continue;
-      }
       batch.push(inv);
       if (batch.length === batchSize) {
         await flush(entry.ordinal + 1);

@@ -51,9 +51,6 @@ export const backfillCommand: Command = {
         io.out(`completed:   ${count(report.completed)} (pending in the database, finished in the file)`);
         io.out(`unchanged:   ${count(report.unchanged)} (already there)`);
       }
-      if (report.notImported > 0) {
-        io.out(`not imported: ${count(report.notImported)} with a negative duration (see the quirks)`);
-      }
       io.out(`elapsed:     ${(report.elapsedMs / 1000).toFixed(1)} s`);
       if (report.stopped) {
         io.out('Stopped at a batch boundary. Run the same command again to resume where it stopped.');

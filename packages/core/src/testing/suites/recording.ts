@@ -100,6 +100,63 @@ export function describeRecording(open: OpenStore): void {
       expect(await store.getSkillMetrics('imported')).toMatchObject({ totalInvocations: 3, completedInvocations: 2 });
     });
 
+    it('keeps the old tracker’s quirks when told to, counting them as it did; refuses them otherwise', async () => {
+      const store = await open();
+      const quirky = [
+        testInvocation({ id: 'q-neg', durationSeconds: -3 }),
+        testInvocation({ id: 'q-pos', durationSeconds: 4 }),
+        testInvocation({ id: 'q-empty', skillName: '', durationSeconds: 2 }),
+        testInvocation({
+          id: 'q-pend',
+          completed: false,
+          durationSeconds: null,
+          followUpActions: ['retry'],
+          errorType: 'E',
+        }),
+        testInvocation({ id: 'q-late', completedAt: '2026-03-01T11:59:00.000000Z', durationSeconds: 5 }),
+      ];
+      for (const [i, field] of ['durationSeconds', 'skillName', 'completed', 'completedAt'].entries()) {
+        const error = await store.recordInvocations([quirky[i === 0 ? 0 : i + 1] as InvocationInput]).catch((e) => e);
+        expect(error, field).toBeInstanceOf(InvalidInputError);
+        expect((error as InvalidInputError).field).toBe(`invocations[0].${field}`);
+      }
+      await expect(store.recordInvocations(quirky, { legacyQuirks: 'yes' } as never)).rejects.toMatchObject({
+        field: 'legacyQuirks',
+      });
+      await expect(
+        store.recordInvocation(quirky[0] as InvocationInput, { lenient: true } as never),
+      ).rejects.toMatchObject({ field: 'options.lenient' });
+      expect(await store.countInvocations()).toBe(0);
+
+      expect(await store.recordInvocations(quirky, { legacyQuirks: true })).toEqual({
+        inserted: 5,
+        completed: 0,
+        unchanged: 0,
+      });
+      expect(await store.recordInvocations(quirky, { legacyQuirks: true })).toMatchObject({ unchanged: 5 });
+      expect(await store.getInvocation('q-neg')).toMatchObject({
+        durationSeconds: -3,
+        completedAt: '2026-03-01T11:59:57.000000Z',
+      });
+      expect(await store.getInvocation('q-late')).toMatchObject({ completedAt: '2026-03-01T11:59:00.000000Z' });
+      expect(await store.getInvocation('q-pend')).toMatchObject({
+        status: 'pending',
+        followUpActions: ['retry'],
+        errorType: 'E',
+      });
+      // Summed as the old tracker summed them: -3 + 4 + 5; percentiles only over what was measured.
+      const imported = await store.getSkillMetrics('imported');
+      expect(imported).toMatchObject({ totalInvocations: 3, completedInvocations: 3, totalDurationSeconds: 6 });
+      expect(imported?.avgDurationSeconds).toBe(2);
+      expect(Math.abs((imported?.p50DurationSeconds as number) - 4.5) / 4.5).toBeLessThanOrEqual(0.009);
+      expect((await store.getAllMetrics()).get('')).toMatchObject({ totalInvocations: 1, totalDurationSeconds: 2 });
+      expect(await store.getSummary()).toMatchObject({ totalSkills: 2, totalInvocations: 4 });
+      // The pending one, finished by a later record, is counted from then on.
+      const finished = { ...quirky[3], completed: true, durationSeconds: 1, errorType: null } as InvocationInput;
+      expect(await store.recordInvocation(finished)).toEqual({ id: 'q-pend', outcome: 'completed' });
+      expect(await store.getSkillMetrics('imported')).toMatchObject({ totalInvocations: 4, totalDurationSeconds: 7 });
+    });
+
     it('counts a completed invocation without a duration as completed, adding nothing to the time', async () => {
       const store = await open();
       await store.recordInvocations([
