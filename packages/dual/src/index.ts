@@ -6,6 +6,7 @@
 
 export { type CheckOptions, type CheckSide, checkConsistency } from './check/checker.js';
 export { type Difference, type DifferenceClass, FAILING_CLASSES } from './check/differences.js';
+export { barChart, escapeHtml, PAGE_STYLE } from './check/html.js';
 export { type ConsistencyJson, ConsistencyReport, type SideInfo } from './check/report.js';
 export { type DualStats, DualStore } from './dual-store.js';
 export { bucketOf, checkShares, fractionalMode, type ModeShares, majorityMode } from './flag/fractional.js';

@@ -6,7 +6,9 @@ const RULE = '='.repeat(60);
 export function formatSeconds(seconds: number): string {
   return seconds >= 1 || seconds === 0 ? `${seconds.toFixed(1)}s` : `${(seconds * 1000).toFixed(1)}ms`;
 }
-const byCountDesc = ([a, x]: [string, number], [b, y]: [string, number]) => y - x || (a < b ? -1 : a > b ? 1 : 0);
+/** Orders `[key, count]` pairs by count, largest first, ties by key. */
+export const byCountDesc = ([a, x]: [string, number], [b, y]: [string, number]) =>
+  y - x || (a < b ? -1 : a > b ? 1 : 0);
 
 /**
  * The text report the legacy tracker's `generate_report` printed: totals, the five most used

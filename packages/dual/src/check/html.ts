@@ -1,13 +1,14 @@
 import type { ConsistencyJson } from './report.js';
 
-const escapeHtml = (text: string) =>
+/** Text safe inside HTML elements and quoted attribute values. */
+export const escapeHtml = (text: string) =>
   text.replace(
     /[&<>"']/g,
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
   );
 
 /** Horizontal bars, one per row, as inline SVG: no script, no network. */
-function bars(id: string, title: string, rows: Array<[string, number]>): string {
+export function barChart(id: string, title: string, rows: Array<[string, number]>): string {
   if (rows.length === 0) return `<section id="${id}"><h2>${escapeHtml(title)}</h2><p>None.</p></section>`;
   const max = Math.max(...rows.map(([, n]) => n), 1);
   const rowHeight = 26;
@@ -29,6 +30,13 @@ function bars(id: string, title: string, rows: Array<[string, number]>): string 
 ${body}
 </svg></section>`;
 }
+
+/** The house style of the project's pages: type, tables, figures, `barChart`'s bars. */
+export const PAGE_STYLE = `body{font:15px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:60rem;padding:0 1rem;color:#1d2430}
+h1{font-size:1.5rem} .ok{color:#11703a} .bad{color:#a4161a}
+table{border-collapse:collapse;margin:1rem 0} th,td{border-bottom:1px solid #dde1e6;padding:.3rem .7rem;text-align:left}
+td[data-figure]{text-align:right;font-variant-numeric:tabular-nums}
+svg text{font:13px system-ui,sans-serif;fill:#1d2430} svg rect{fill:#3d6fb6}`;
 
 /** The consistency report as one HTML page, everything inline. */
 export function renderHtml(j: ConsistencyJson): string {
@@ -63,11 +71,7 @@ export function renderHtml(j: ConsistencyJson): string {
 <html lang="en"><head><meta charset="utf-8"><title>Consistency check: ${j.ok ? 'consistent' : 'differences'}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>
-body{font:15px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:60rem;padding:0 1rem;color:#1d2430}
-h1{font-size:1.5rem} .ok{color:#11703a} .bad{color:#a4161a}
-table{border-collapse:collapse;margin:1rem 0} th,td{border-bottom:1px solid #dde1e6;padding:.3rem .7rem;text-align:left}
-td[data-figure]{text-align:right;font-variant-numeric:tabular-nums}
-svg text{font:13px system-ui,sans-serif;fill:#1d2430} svg rect{fill:#3d6fb6}
+${PAGE_STYLE}
 #by-class rect{fill:#b8503d} code{font-size:.9em}
 </style></head>
 <body>
@@ -80,8 +84,8 @@ ${side('right', j.right)}
 <tr><th>compared</th><td colspan="2">field by field</td><td data-figure="compared">${j.compared}</td></tr>
 </table>
 <p>Checked ${escapeHtml(j.startedAt)} in ${(j.durationMs / 1000).toFixed(1)} s.</p>
-${bars('by-class', 'Differences by class', byClass)}
-${bars('by-skill', 'Differences by skill', bySkill)}
+${barChart('by-class', 'Differences by class', byClass)}
+${barChart('by-skill', 'Differences by skill', bySkill)}
 <section id="samples"><h2>Samples</h2>${samples || '<p>None.</p>'}</section>
 <script type="application/json" id="report-json">${JSON.stringify(j).replace(/</g, '\\u003c')}</script>
 </body></html>
