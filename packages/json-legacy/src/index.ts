@@ -5,11 +5,13 @@
  */
 export * from './errors.js';
 export {
+  addLegacyCompletion,
   CONTEXT_KEYS,
   EXTENSION_KEYS,
   INVOCATION_KEYS,
   type LegacyRawInvocation,
   type LegacyRawSkill,
+  newLegacySkill,
   ROOT_KEYS,
   SKILL_KEYS,
 } from './format.js';
@@ -25,3 +27,4 @@ export {
 } from './reader/index.js';
 export type { LegacyStoreStats } from './store/loaded-file.js';
 export { DEFAULT_LEGACY_PATH, LegacyJsonStore, type LegacyStoreOptions, openLegacyStore } from './store/store.js';
+export { type LegacyDocument, legacyFileChunks } from './writer.js';

@@ -1,7 +1,6 @@
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openStore } from '@skill-metrics/core';
 import { main } from '@skill-metrics/migrate';
 import { describe, expect, it } from 'vitest';
 
@@ -14,25 +13,6 @@ function capture() {
 }
 
 describe('skill-metrics CLI', () => {
-  it('demo tracks 300 runs into the database and prints the legacy report', async () => {
-    const db = join(dir, 'demo.db');
-    const { io, out } = capture();
-    expect(await main(['demo', '--db', db], io)).toBe(0);
-    const text = out.join('\n');
-    expect(text).toContain('Skill Metrics Report');
-    expect(text).toContain('Total Invocations: 300');
-    expect(text).toMatch(/Most Used Skills:\n {2}\S+: \d+ invocations \(\d+\.\d% complete, [\d.]+m?s avg\)/);
-    const store = await openStore({ path: db });
-    const summary = await store.getSummary();
-    expect(summary.totalInvocations).toBe(300);
-    expect(summary.totalSkills).toBe(5);
-    await store.close();
-
-    const status = capture();
-    expect(await main(['status', '--db', db], status.io)).toBe(0);
-    expect(status.out.join('\n')).toMatch(/finished: +300\n.*\n.*\npending: +0/);
-  }, 30_000);
-
   it('exits 2 with the usage on a bad command or option', async () => {
     for (const argv of [[], ['bogus'], ['report', '--nope'], ['report', 'extra']]) {
       const { io, err } = capture();

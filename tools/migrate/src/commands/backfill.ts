@@ -3,9 +3,8 @@ import { checkConsistency } from '@skill-metrics/dual';
 import { backfill } from '../backfill/backfill.js';
 import { progressView } from '../backfill/progress.js';
 import { type Command, intOption, stringOption } from '../options.js';
+import { count, printBackfillReport } from './backfill-summary.js';
 import { legacyFileArg, timeZoneArg } from './open.js';
-
-const count = (n: number) => n.toLocaleString('en');
 
 export const backfillCommand: Command = {
   summary: 'stream a legacy JSON file into the database (resumable)',
@@ -39,27 +38,8 @@ export const backfillCommand: Command = {
         signal: stop.signal,
       });
       view.stop();
-      io.out(`${dryRun ? 'Dry run of' : 'Backfilled'} ${report.file} into ${db.path}`);
-      io.out(
-        `naive times read in ${report.timeZone}${timeZone === undefined ? " (this machine's zone; --tz to change)" : ''}`,
-      );
-      if (report.resumedFrom > 0) io.out(`resumed after ${count(report.resumedFrom)} invocations already in`);
-      io.out(`read:        ${count(report.read)} invocations (${count(report.pending)} pending, kept pending)`);
-      if (dryRun) io.out(`would give:  ${count(report.inserted)} to the database; nothing written`);
-      else {
-        io.out(`inserted:    ${count(report.inserted)}`);
-        io.out(`completed:   ${count(report.completed)} (pending in the database, finished in the file)`);
-        io.out(`unchanged:   ${count(report.unchanged)} (already there)`);
-      }
-      io.out(`elapsed:     ${(report.elapsedMs / 1000).toFixed(1)} s`);
-      if (report.stopped) {
-        io.out('Stopped at a batch boundary. Run the same command again to resume where it stopped.');
-        return 130;
-      }
-      if (report.quirks.length > 0) {
-        io.out('quirks of the file (expected, named):');
-        for (const q of report.quirks) io.out(`  ${q.kind}: ${count(q.count)} — ${q.detail}`);
-      }
+      printBackfillReport(report, { database: db.path, zoneGiven: timeZone !== undefined }, io);
+      if (report.stopped) return 130;
       if (dryRun) return 0;
       const check = await checkConsistency({ legacyFile: file, timeZone: report.timeZone }, db);
       io.out(

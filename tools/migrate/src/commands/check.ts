@@ -1,8 +1,7 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { checkConsistency } from '@skill-metrics/dual';
 import { type Command, stringOption } from '../options.js';
 import { legacyFileArg, openForReading, timeZoneArg } from './open.js';
+import { writeReportFiles } from './report-files.js';
 
 export const checkCommand: Command = {
   summary: 'compare a legacy file with the database; exit 1 on any difference but named quirks',
@@ -20,14 +19,7 @@ export const checkCommand: Command = {
       );
       const out = stringOption(args, 'out');
       io.out(report.toMarkdown());
-      if (out !== undefined) {
-        const dir = resolve(out);
-        mkdirSync(dir, { recursive: true });
-        writeFileSync(join(dir, 'report.json'), `${JSON.stringify(report.toJSON(), null, 2)}\n`);
-        writeFileSync(join(dir, 'report.md'), report.toMarkdown());
-        writeFileSync(join(dir, 'report.html'), report.toHtml());
-        io.out(`\nreport: ${join(dir, 'report.json')}, report.md, report.html`);
-      }
+      if (out !== undefined) io.out(`\nreport: ${writeReportFiles(report, out).json}, report.md, report.html`);
       return report.ok ? 0 : 1;
     } finally {
       await db.close();

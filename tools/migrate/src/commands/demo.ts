@@ -1,59 +1,49 @@
-import { openStore } from '@skill-metrics/core';
-import type { Command, Io } from '../options.js';
+import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { runDemo } from '../demo/run.js';
+import { type Command, stringOption, UsageError } from '../options.js';
 
-const SKILLS = [
-  { name: 'crackerjack-run', paths: ['daily', 'comprehensive', 'quick'], failure: 0.15, ms: 6 },
-  { name: 'pytest-runner', paths: ['unit', 'integration'], failure: 0.25, ms: 4 },
-  { name: 'code-review', paths: ['diff', 'full'], failure: 0.05, ms: 3 },
-  { name: 'session-checkpoint', paths: ['quick'], failure: 0.02, ms: 1 },
-  { name: 'docs-writer', paths: ['api', 'guide'], failure: 0.3, ms: 2 },
-];
-const ACTIONS = ['git commit', 'git push', 'open pull request', 'rerun tests'];
-const ERRORS = ['TimeoutError', 'ValueError', 'FileNotFoundError'];
-
-/** A deterministic generator, so the demo tells the same story every run. */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+/** `.session-buddy/demo-20261202-184800`: one per run, in the cwd. */
+function defaultDir(now: Date): string {
+  const stamp = now.toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-');
+  return resolve('.session-buddy', `demo-${stamp}`);
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Tracks a few hundred skill runs into the database at `db` and prints the report. */
-export async function demo(db: string, io: Io, invocations = 300): Promise<number> {
-  const store = await openStore({ path: db });
+/** Makes the demo's directory: a new one, or an empty one that exists; anything else is refused. */
+function freshDir(dir: string, given: boolean): string {
+  let entries: string[] | null = null;
   try {
-    const rand = random(20261126);
-    const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)] as T;
-    io.out(`Tracking ${invocations} skill runs into ${store.path} …`);
-    for (let i = 0; i < invocations; i++) {
-      const skill = pick(SKILLS);
-      const handle = await store.trackInvocation(skill.name, {
-        workflowPath: pick(skill.paths),
-        sessionId: `demo-session-${Math.floor(i / 25)}`,
-        projectPath: process.cwd(),
-      });
-      await sleep(rand() * skill.ms); // the skill's work
-      if (rand() < skill.failure) await handle.complete({ completed: false, errorType: pick(ERRORS) });
-      else await handle.complete({ followUpActions: ACTIONS.filter(() => rand() < 0.3) });
+    if (!statSync(dir).isDirectory()) throw new UsageError(`--dir ${dir} is not a directory`);
+    entries = readdirSync(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  if (entries === null) {
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  }
+  if (entries.length === 0) return dir;
+  if (given) throw new UsageError(`--dir ${dir} is not empty; the demo needs a fresh directory`);
+  // Two runs within one second: the second gets its own directory.
+  for (let n = 2; ; n++) {
+    const next = `${dir}-${n}`;
+    try {
+      mkdirSync(next);
+      return next;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
-    io.out(await store.generateReport());
-    return 0;
-  } finally {
-    await store.close();
   }
 }
 
 export const demoCommand: Command = {
-  summary: 'track a few hundred skill runs into the database and print the report',
-  usage: '',
-  options: {},
+  summary: 'the whole migration on a generated legacy file, step by step, in a fresh folder',
+  usage: '[--dir DIR]',
+  options: { dir: { type: 'string' } },
   positionals: [0, 0],
-  run: (args, io) => demo(args.values.db, io),
+  run(args, io) {
+    const given = stringOption(args, 'dir');
+    const dir = freshDir(given === undefined ? defaultDir(new Date()) : resolve(given), given !== undefined);
+    return runDemo({ dir }, io);
+  },
 };
