@@ -4,11 +4,13 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { SkillMetricsError } from '@skill-metrics/core';
 import { backfillCommand } from './commands/backfill.js';
+import { backupCommand } from './commands/backup.js';
 import { checkCommand } from './commands/check.js';
 import { demoCommand } from './commands/demo.js';
 import { MissingFileError, NotALegacyFileError } from './commands/open.js';
 import { repairCommand } from './commands/repair.js';
 import { reportCommand } from './commands/report.js';
+import { restoreCommand } from './commands/restore.js';
 import { statusCommand } from './commands/status.js';
 import { type Command, commonOptions, type Io, processIo, UsageError } from './options.js';
 
@@ -18,6 +20,8 @@ const COMMANDS: Record<string, Command> = {
   repair: repairCommand,
   status: statusCommand,
   report: reportCommand,
+  backup: backupCommand,
+  restore: restoreCommand,
   demo: demoCommand,
 };
 
