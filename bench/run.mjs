@@ -2,6 +2,7 @@
 // `pnpm bench -- --quick` runs the small sizes only.
 import { cpus } from 'node:os';
 import { run as analytics } from './analytics.bench.mjs';
+import { run as backfill } from './backfill.bench.mjs';
 import { run as check } from './check.bench.mjs';
 import { run as dual } from './dual.bench.mjs';
 import { run as engine } from './engine.bench.mjs';
@@ -31,6 +32,7 @@ await legacyVsPython({ quick });
 console.log('');
 await dual({ quick });
 await check({ quick });
+await backfill({ quick });
 console.log('\n| measure | store | floor | ratio | target |\n|---|---|---|---|---|');
 for (const r of results()) {
   const us = (v) => (v >= 1000 ? `${(v / 1000).toFixed(2)} ms` : `${v.toFixed(1)} µs`);
