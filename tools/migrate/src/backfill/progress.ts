@@ -9,8 +9,29 @@ export interface ProgressView {
 
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 
-/** The view for `stream`: a `cli-progress` bar when it is a terminal, else plain lines every `everyMs`. */
-export function progressView(stream: NodeJS.WriteStream, label: string, everyMs = 5000): ProgressView {
+/** Sets how often plain progress lines come, in ms (for tests and slow logs); the default is 5 s. */
+export const PROGRESS_INTERVAL_ENV = 'SKILL_METRICS_PROGRESS_MS';
+const DEFAULT_INTERVAL_MS = 5000;
+
+/**
+ * The interval `PROGRESS_INTERVAL_ENV` asks for, else the default. A bad value is said on `stream`
+ * and the default kept: how often a line comes is no reason to refuse a backfill.
+ */
+function intervalFromEnv(stream: NodeJS.WritableStream): number {
+  const text = process.env[PROGRESS_INTERVAL_ENV];
+  if (text === undefined || text === '') return DEFAULT_INTERVAL_MS;
+  if (/^\d+$/.test(text)) return Number(text);
+  stream.write(
+    `skill-metrics: ${PROGRESS_INTERVAL_ENV} must be a whole number of milliseconds, got ${JSON.stringify(text)}; using ${DEFAULT_INTERVAL_MS}\n`,
+  );
+  return DEFAULT_INTERVAL_MS;
+}
+
+/**
+ * The view for `stream`: a `cli-progress` bar when it is a terminal, else plain lines every
+ * `everyMs` (default: `PROGRESS_INTERVAL_ENV`, else 5 s).
+ */
+export function progressView(stream: NodeJS.WriteStream, label: string, everyMs?: number): ProgressView {
   if (stream.isTTY) {
     const bar = new cliProgress.SingleBar(
       {
@@ -36,12 +57,13 @@ export function progressView(stream: NodeJS.WriteStream, label: string, everyMs 
       },
     };
   }
+  const interval = everyMs ?? intervalFromEnv(stream);
   const t0 = Date.now();
   let last = t0;
   return {
     update(p) {
       const now = Date.now();
-      if (now - last < everyMs) return;
+      if (now - last < interval) return;
       last = now;
       const seconds = (now - t0) / 1000;
       const rate = p.read / seconds;
