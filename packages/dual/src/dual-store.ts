@@ -3,6 +3,7 @@ import {
   type CompleteByIdOptions,
   type CompleteOptions,
   type ContextSkillFigures,
+  type ExportResult,
   type Invocation,
   type InvocationHandle,
   type InvocationInput,
@@ -258,9 +259,9 @@ export class DualStore implements AnalyticsStore {
     return this.#p.stores[ROUTES[await this.modeFor()].primary].generateReport();
   }
 
-  async exportMetrics(path: string): Promise<void> {
+  async exportMetrics(path: string): Promise<ExportResult> {
     this.#ensureOpen();
-    await this.#p.stores[ROUTES[await this.modeFor()].primary].exportMetrics(path);
+    return this.#p.stores[ROUTES[await this.modeFor()].primary].exportMetrics(path);
   }
 
   /**

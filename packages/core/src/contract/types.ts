@@ -263,7 +263,16 @@ export interface SkillAnalytics {
   /** The text report the legacy tracker printed. */
   generateReport(): Promise<string>;
   /** Writes the legacy `export_metrics` JSON (summary, skills, invocations, exported_at), streamed. */
-  exportMetrics(path: string): Promise<void>;
+  exportMetrics(path: string): Promise<ExportResult>;
+}
+
+/** What `exportMetrics` wrote. */
+export interface ExportResult {
+  /** The file, as given. */
+  path: string;
+  skills: number;
+  /** Every invocation written, pending ones included. */
+  invocations: number;
 }
 
 export interface AnalyticsStore extends SkillMetricsStore, SkillAnalytics {}

@@ -7,6 +7,7 @@ import type {
   TrackOptions,
   WorkflowPathMatch,
 } from '../contract/types.js';
+import type { ExportChunk } from './export.js';
 import type { InvocationFilter } from './query.js';
 import type { CheckedInvocation } from './record.js';
 import type { TimelineRange } from './timeline.js';
@@ -42,6 +43,11 @@ export interface StoreBackend {
   count(filter: InvocationFilter): Promise<number>;
   /** The invocations that pass `filter`, in `byStartThenId` order, fetched `pageSize` at a time. */
   list(filter: InvocationFilter, pageSize: number): AsyncIterable<Invocation>;
+  /**
+   * Every invocation in `byStartThenId` order as export text, for a backend that writes it faster
+   * than `list` and the engine's formatting; without it, the export formats what `list` gives.
+   */
+  exportInvocations?(): AsyncIterable<ExportChunk>;
 
   durationPercentiles(skillName: string, qs: readonly number[], exact: boolean): Promise<Array<number | null>>;
   /** Every bucket of `range`, for one skill or (null) all of them. */

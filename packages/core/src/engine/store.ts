@@ -5,6 +5,7 @@ import type {
   CompleteByIdOptions,
   CompleteOptions,
   ContextSkillFigures,
+  ExportResult,
   Invocation,
   InvocationHandle,
   InvocationInput,
@@ -33,7 +34,7 @@ import {
   checkText,
   checkTrackOptions,
 } from './checks.js';
-import { writeLegacyExport } from './export.js';
+import { type ExportChunk, invocationChunks, writeLegacyExport } from './export.js';
 import { checkCount, checkInvocationQuery, checkQuantiles } from './query.js';
 import { countOutcomes } from './record.js';
 import { formatReport } from './report.js';
@@ -281,14 +282,36 @@ export class EngineStore implements AnalyticsStore {
     return formatReport(await this.getSummary(), await this.getAllMetrics());
   }
 
-  async exportMetrics(path: string): Promise<void> {
+  /** Writes the legacy `export_metrics` JSON to `path` (see `writeLegacyExport`) and says what it wrote. */
+  async exportMetrics(path: string): Promise<ExportResult> {
     this.#ensureOpen();
     if (typeof path !== 'string' || path.length === 0) throw new InvalidInputError('path', 'must be a file path');
-    await writeLegacyExport(path, {
+    return writeLegacyExport(path, {
       summary: await this.getSummary(),
       skills: (await this.getAllMetrics()).values(),
-      invocations: this.listInvocations({ pageSize: 2000 }),
+      invocations: this.#exportChunks(),
     });
+  }
+
+  /** The invocations as export text: the backend's own when it has it, else `listInvocations` formatted. */
+  async *#exportChunks(): AsyncGenerator<ExportChunk> {
+    const own = this.#backend.exportInvocations?.();
+    if (own === undefined) {
+      yield* invocationChunks(this.listInvocations({ pageSize: 2000 }));
+      return;
+    }
+    const chunks = own[Symbol.asyncIterator]();
+    for (;;) {
+      this.#ensureOpen();
+      let next: IteratorResult<ExportChunk>;
+      try {
+        next = await chunks.next();
+      } catch (error) {
+        throw this.#typed(error);
+      }
+      if (next.done) return;
+      yield next.value;
+    }
   }
 
   /** Waits for what the backend still has to write, then closes it. Closing twice is quiet. */

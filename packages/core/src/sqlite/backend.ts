@@ -6,6 +6,7 @@ import { DurationSketch, exactPercentiles } from '../contract/sketch.js';
 import { formatEpochMs } from '../contract/time.js';
 import type { Invocation, RecordResult, SkillMetrics, TimelineBucket, WorkflowPathMatch } from '../contract/types.js';
 import type { NewInvocation, Outcome, OutcomeOf, StoreBackend } from '../engine/backend.js';
+import type { ExportChunk } from '../engine/export.js';
 import type { InvocationFilter } from '../engine/query.js';
 import { type CheckedInvocation, type RecordSteps, recordEach } from '../engine/record.js';
 import { searchWords } from '../engine/search.js';
@@ -28,6 +29,7 @@ import { whenFree } from './busy.js';
 import { compileRowsRead } from './compiled.js';
 import { CountCache } from './counts.js';
 import { sqliteStorageError } from './errors.js';
+import { exportPages } from './export-pages.js';
 import { type InvocationRow, invocationColumns, invocationOfRow } from './invocation-rows.js';
 import { PathSearch } from './path-search.js';
 import { ALL_SKILLS, type Db, prepareStatements, type Statements } from './statements.js';
@@ -191,6 +193,10 @@ export class SqliteBackend implements StoreBackend {
       afterTime = last[2];
       afterId = last[0];
     }
+  }
+
+  exportInvocations(): AsyncIterable<ExportChunk> {
+    return exportPages(this.#client, this.#busyTimeoutMs);
   }
 
   durationPercentiles(skillName: string, qs: readonly number[], exact: boolean): Promise<Array<number | null>> {

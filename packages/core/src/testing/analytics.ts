@@ -3,6 +3,7 @@ import type { AnalyticsStore } from '../contract/types.js';
 import type { EngineOptions } from '../engine/store.js';
 import { closingAfterEach } from './reference.js';
 import { describeContexts } from './suites/contexts.js';
+import { describeExport } from './suites/export.js';
 import { describeReport } from './suites/report.js';
 import { describeSearch } from './suites/search.js';
 import { describeDurationsOverTime } from './suites/time.js';
@@ -27,5 +28,6 @@ export function describeAnalyticsContract(name: string, subject: AnalyticsSubjec
     describeSearch(open);
     describeContexts(open);
     describeReport(open);
+    describeExport(open);
   });
 }
