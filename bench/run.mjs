@@ -6,6 +6,7 @@ import { run as backfill } from './backfill.bench.mjs';
 import { run as check } from './check.bench.mjs';
 import { run as dual } from './dual.bench.mjs';
 import { run as engine } from './engine.bench.mjs';
+import { run as exportMetrics } from './export.bench.mjs';
 import { run as flat } from './flat.bench.mjs';
 import { results, valueResults } from './harness.mjs';
 import { run as legacyAnalytics } from './legacy-analytics.bench.mjs';
@@ -33,6 +34,7 @@ console.log('');
 await dual({ quick });
 await check({ quick });
 await backfill({ quick });
+await exportMetrics({ quick });
 console.log('\n| measure | store | floor | ratio | target |\n|---|---|---|---|---|');
 for (const r of results()) {
   const us = (v) => (v >= 1000 ? `${(v / 1000).toFixed(2)} ms` : `${v.toFixed(1)} µs`);
