@@ -7,6 +7,7 @@ import { backfillCommand } from './commands/backfill.js';
 import { backupCommand } from './commands/backup.js';
 import { checkCommand } from './commands/check.js';
 import { demoCommand } from './commands/demo.js';
+import { exportCommand } from './commands/export.js';
 import { MissingFileError, NotALegacyFileError } from './commands/open.js';
 import { repairCommand } from './commands/repair.js';
 import { reportCommand } from './commands/report.js';
@@ -20,6 +21,7 @@ const COMMANDS: Record<string, Command> = {
   repair: repairCommand,
   status: statusCommand,
   report: reportCommand,
+  export: exportCommand,
   backup: backupCommand,
   restore: restoreCommand,
   demo: demoCommand,
