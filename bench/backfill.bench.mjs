@@ -68,7 +68,10 @@ function rawImport(file, dbPath) {
       );
       if (pending) continue;
       let s = skills.get(raw.skill_name);
-      if (!s) skills.set(raw.skill_name, (s = { n: 0, c: 0, d: 0, first: invokedAt, last: invokedAt }));
+      if (!s) {
+        s = { n: 0, c: 0, d: 0, first: invokedAt, last: invokedAt };
+        skills.set(raw.skill_name, s);
+      }
       s.n++;
       if (raw.completed) {
         s.c++;
@@ -105,7 +108,7 @@ export async function run({ quick = false } = {}) {
       if (r.inserted !== n) throw new Error(`the backfill inserted ${r.inserted} of ${n}`);
       backfillDb = await freshDatabase(dir, 'backfill.db');
     };
-    const r = await compare({ floor, candidate, ops: 1, rounds: quick ? 3 : 3, warmup: 0 });
+    const r = await compare({ floor, candidate, ops: 1, rounds: 3, warmup: 0 });
     report(`backfill, ${label}, into a fresh database`, r, 1.3, 'JSON.parse + raw inserts');
     const out = JSON.parse(execFileSync(process.execPath, [CHILD, file, backfillDb], { encoding: 'utf8' }));
     if (out.inserted !== n) throw new Error(`the backfill in a child process failed: ${JSON.stringify(out)}`);
