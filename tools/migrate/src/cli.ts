@@ -12,6 +12,7 @@ import { MissingFileError, NotALegacyFileError } from './commands/open.js';
 import { repairCommand } from './commands/repair.js';
 import { reportCommand } from './commands/report.js';
 import { restoreCommand } from './commands/restore.js';
+import { rolloutCommand } from './commands/rollout.js';
 import { statusCommand } from './commands/status.js';
 import { type Command, commonOptions, type Io, processIo, UsageError } from './options.js';
 
@@ -24,6 +25,7 @@ const COMMANDS: Record<string, Command> = {
   export: exportCommand,
   backup: backupCommand,
   restore: restoreCommand,
+  rollout: rolloutCommand,
   demo: demoCommand,
 };
 

@@ -1,5 +1,7 @@
+import { SkillMetricsError } from '@skill-metrics/core';
 import { checkConsistency } from '@skill-metrics/dual';
 import { type Command, stringOption } from '../options.js';
+import { lastMismatchSeq, saveCheckSummary, summarizeCheck } from '../rollout/evidence.js';
 import { legacyFileArg, openForReading, timeZoneArg } from './open.js';
 import { writeReportFiles } from './report-files.js';
 
@@ -13,6 +15,8 @@ export const checkCommand: Command = {
     const timeZone = timeZoneArg(stringOption(args, 'tz'));
     const db = await openForReading(args.values.db);
     try {
+      const startedAtMs = Date.now();
+      const mismatchSeq = await lastMismatchSeq(db);
       const report = await checkConsistency(
         timeZone === undefined ? { legacyFile: file } : { legacyFile: file, timeZone },
         db,
@@ -20,6 +24,11 @@ export const checkCommand: Command = {
       const out = stringOption(args, 'out');
       io.out(report.toMarkdown());
       if (out !== undefined) io.out(`\nreport: ${writeReportFiles(report, out).json}, report.md, report.html`);
+      // The evidence `rollout advance` asks for; the check's own answer stands without it.
+      await saveCheckSummary(db.path, summarizeCheck(report, startedAtMs, mismatchSeq)).catch((error: unknown) => {
+        if (!(error instanceof SkillMetricsError)) throw error;
+        io.err(`skill-metrics: the check's summary for rollout is not saved: ${error.message}`);
+      });
       return report.ok ? 0 : 1;
     } finally {
       await db.close();
