@@ -2,6 +2,7 @@
  * `@skill-metrics/core/contract`: what every store promises — the types, the errors, timestamps,
  * ids and the duration sketch. Imports no database driver.
  */
+export * from './bulk.js';
 export * from './errors.js';
 export * from './ids.js';
 export * from './notes.js';

@@ -134,6 +134,17 @@ describe('DurationSketch', () => {
     expect(bytes.length).toBeLessThan(8 * 600); // 9 factors of e: hundreds of buckets, not 50,000 values
   });
 
+
+  it('built from values at once, has the very bytes of adding them one by one', () => {
+    const rand = mulberry(5);
+    const values = Array.from({ length: 5000 }, (_, i) => (i % 50 === 0 ? 0 : i % 77 === 0 ? -1 : rand() * 300));
+    const oneByOne = new DurationSketch();
+    for (const v of values) oneByOne.add(v);
+    expect(Buffer.compare(DurationSketch.of(values).encode(), oneByOne.encode())).toBe(0);
+    expect(DurationSketch.of(values).zeroCount).toBe(100);
+    expect(Buffer.compare(DurationSketch.of([]).encode(), new DurationSketch().encode())).toBe(0);
+    expect(() => DurationSketch.of([1, Number.NaN])).toThrow(RangeError);
+  });
   it('leaves negative durations out of percentiles, in the sketch and exactly alike', () => {
     const values = [-5, 2, -0.5, 4, 6, 8];
     const sketch = new DurationSketch();

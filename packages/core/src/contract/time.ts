@@ -57,15 +57,28 @@ export function isTimestampInRange(epochMs: number): boolean {
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
+/** The number written at `from..to` of a text known to hold digits there (faster than `Number(slice)`). */
+function digitsAt(text: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) n = n * 10 + text.charCodeAt(i) - 48;
+  return n;
+}
+
 /** Whether the fields of a text in canonical shape name a real moment (no month 13, no 24:00). */
 function inRange(v: string): boolean {
-  const n = (from: number, to: number) => Number(v.slice(from, to));
-  const year = n(0, 4);
-  const month = n(5, 7);
+  const year = digitsAt(v, 0, 4);
+  const month = digitsAt(v, 5, 7);
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
   const days = month === 2 && leap ? 29 : (DAYS_IN_MONTH[month - 1] ?? 0);
-  const day = n(8, 10);
-  return year >= 1 && day >= 1 && day <= days && n(11, 13) <= 23 && n(14, 16) <= 59 && n(17, 19) <= 59;
+  const day = digitsAt(v, 8, 10);
+  return (
+    year >= 1 &&
+    day >= 1 &&
+    day <= days &&
+    digitsAt(v, 11, 13) <= 23 &&
+    digitsAt(v, 14, 16) <= 59 &&
+    digitsAt(v, 17, 19) <= 59
+  );
 }
 
 export interface ParseTimestampOptions {
@@ -132,7 +145,7 @@ export function toCanonicalTimestamp(value: unknown, options: ParseTimestampOpti
 
 /** Epoch milliseconds of a canonical timestamp (sub-millisecond digits included as a fraction). */
 export function timestampToEpochMs(canonical: string): number {
-  const n = (from: number, to: number) => Number(canonical.slice(from, to));
+  const n = (from: number, to: number) => digitsAt(canonical, from, to);
   return utcMs(n(0, 4), n(5, 7), n(8, 10), n(11, 13), n(14, 16), n(17, 19)) + n(20, 26) / 1000;
 }
 

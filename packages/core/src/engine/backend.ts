@@ -7,6 +7,7 @@ import type {
   TrackOptions,
   WorkflowPathMatch,
 } from '../contract/types.js';
+import type { KeptState } from './bulk.js';
 import type { ExportChunk } from './export.js';
 import type { InvocationFilter } from './query.js';
 import type { CheckedInvocation } from './record.js';
@@ -56,6 +57,12 @@ export interface StoreBackend {
   searchPaths(words: readonly string[], limit: number): Promise<WorkflowPathMatch[]>;
   /** The skills' totals in one session or project. */
   contextTotals(kind: ContextKind, key: string): Promise<ContextSkillTotals[]>;
+
+  /**
+   * `record`, keeping `keep` in the same transaction (see `BulkImport`), for a storage that keeps
+   * state beside the metrics.
+   */
+  recordKeeping?(batch: readonly CheckedInvocation[], keep: KeptState | null): Promise<RecordResult[]>;
 
   close(): Promise<void>;
   /** The typed error for a failure of the storage itself (what a backend's driver throws). */

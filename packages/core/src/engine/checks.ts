@@ -221,20 +221,11 @@ function checkInvocation(value: unknown, legacyQuirks: boolean): CheckedInvocati
   const completedAtGiven = o.completedAt !== undefined && o.completedAt !== null;
   let completedAt = completedAtGiven ? toCanonicalTimestamp(o.completedAt, { field: 'completedAt' }) : null;
   const pending = !o.completed && durationSeconds === null && completedAt === null;
-  const startMs = timestampToEpochMs(invokedAt);
   if (completedAt !== null) {
-    const spanSeconds = (timestampToEpochMs(completedAt) - startMs) / 1000;
-    if (spanSeconds < 0 && !legacyQuirks) {
-      throw new InvalidInputError('completedAt', `must not be before invokedAt (${invokedAt})`);
-    }
-    if (durationSeconds !== null && durationSeconds > spanSeconds + DURATION_SLACK_SECONDS && !legacyQuirks) {
-      throw new InvalidInputError(
-        'durationSeconds',
-        `is ${durationSeconds} s, longer than the ${spanSeconds} s from invokedAt to completedAt`,
-      );
-    }
+    // The old tracker's times need not fit; a live caller's must.
+    if (!legacyQuirks) checkSpan(invokedAt, completedAt, durationSeconds);
   } else if (!pending) {
-    const endMs = startMs + (durationSeconds ?? 0) * 1000;
+    const endMs = timestampToEpochMs(invokedAt) + (durationSeconds ?? 0) * 1000;
     if (!isTimestampInRange(endMs)) {
       throw new InvalidInputError('durationSeconds', `ends the invocation outside 0001–9999 (${durationSeconds} s)`);
     }
@@ -265,6 +256,18 @@ function checkInvocation(value: unknown, legacyQuirks: boolean): CheckedInvocati
     userContext: o.userContext == null ? null : checkJsonObject(o.userContext, 'userContext'),
     completedAtGiven,
   };
+}
+
+/** Checks that an invocation ends after it starts, and lasts no longer than from start to end. */
+function checkSpan(invokedAt: string, completedAt: string, durationSeconds: number | null): void {
+  const spanSeconds = (timestampToEpochMs(completedAt) - timestampToEpochMs(invokedAt)) / 1000;
+  if (spanSeconds < 0) throw new InvalidInputError('completedAt', `must not be before invokedAt (${invokedAt})`);
+  if (durationSeconds !== null && durationSeconds > spanSeconds + DURATION_SLACK_SECONDS) {
+    throw new InvalidInputError(
+      'durationSeconds',
+      `is ${durationSeconds} s, longer than the ${spanSeconds} s from invokedAt to completedAt`,
+    );
+  }
 }
 
 /** Checks a batch for `recordInvocations`: every invocation checked, errors naming `invocations[i]`. */

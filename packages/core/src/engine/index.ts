@@ -4,6 +4,7 @@
  * `EngineStore`, which runs it over a `StoreBackend`. Imports no database driver.
  */
 export type * from './backend.js';
+export * from './bulk.js';
 export * from './checks.js';
 export * from './export.js';
 export * from './memory.js';

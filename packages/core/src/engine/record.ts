@@ -94,6 +94,29 @@ export function stableJson(value: unknown): string {
   );
 }
 
+/** How long an import leaves the write lock free between chunks, in ms. */
+const CHUNK_PAUSE_MS = 4;
+
+/**
+ * Writes a checked batch `size` invocations at a time (`write(chunk, isLast)`), each chunk whole or
+ * not at all, and counts what was done. Between chunks the lock is free for a moment, long enough
+ * for a live writer waiting on it (a store polls every few milliseconds) to get its turn.
+ */
+export async function recordInChunks(
+  batch: readonly CheckedInvocation[],
+  size: number,
+  write: (chunk: readonly CheckedInvocation[], isLast: boolean) => Promise<RecordResult[]>,
+  ensureOpen: () => void,
+): Promise<RecordBatchResult> {
+  const results: RecordResult[] = [];
+  for (let from = 0; from < batch.length; from += size) {
+    if (from > 0) await new Promise((resolve) => setTimeout(resolve, CHUNK_PAUSE_MS));
+    ensureOpen();
+    results.push(...(await write(batch.slice(from, from + size), from + size >= batch.length)));
+  }
+  return countOutcomes(results);
+}
+
 /** The counts of a batch's results by outcome. */
 export function countOutcomes(results: readonly RecordResult[]): RecordBatchResult {
   const counts = { inserted: 0, completed: 0, unchanged: 0 };

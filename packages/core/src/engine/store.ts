@@ -1,3 +1,4 @@
+import type { BulkImport } from '../contract/bulk.js';
 import { describe, InvalidInputError, SkillMetricsError, StoreClosedError } from '../contract/errors.js';
 import { formatEpochMs } from '../contract/time.js';
 import type {
@@ -22,6 +23,7 @@ import type {
   WorkflowPathMatch,
 } from '../contract/types.js';
 import type { NewInvocation, Outcome, StoreBackend } from './backend.js';
+import { engineBulkImport } from './bulk.js';
 import {
   checkCompleteById,
   checkCompleteOptions,
@@ -36,7 +38,7 @@ import {
 } from './checks.js';
 import { type ExportChunk, invocationChunks, writeLegacyExport } from './export.js';
 import { checkCount, checkInvocationQuery, checkQuantiles } from './query.js';
-import { countOutcomes } from './record.js';
+import { recordInChunks } from './record.js';
 import { formatReport } from './report.js';
 import { checkSearch } from './search.js';
 import { timelineRange } from './timeline.js';
@@ -74,8 +76,6 @@ export interface EngineOptions {
 export const ENGINE_OPTIONS = ['clock', 'onError', 'importChunkSize'] as const;
 
 const PERCENTILE_OPTIONS: ReadonlySet<string> = new Set(['exact']);
-/** How long `recordInvocations` leaves the write lock free between chunks, in ms. */
-const CHUNK_PAUSE_MS = 4;
 
 /**
  * The part of every store that does not depend on the storage: it checks every input, starts and
@@ -89,6 +89,9 @@ export class EngineStore implements AnalyticsStore {
   readonly #onError: TrackErrorHandler;
   readonly #chunkSize: number;
   #closed = false;
+  readonly #ensure = () => this.#ensureOpen();
+  /** Importing with a checkpoint in every batch's transaction (see `BulkImport`), where the storage can. */
+  readonly bulk: BulkImport | null;
 
   constructor(backend: StoreBackend, options: EngineOptions = {}, defaultChunkSize = Number.POSITIVE_INFINITY) {
     const checked = checkEngineOptions(options, defaultChunkSize);
@@ -96,6 +99,8 @@ export class EngineStore implements AnalyticsStore {
     this.#clock = checked.clock;
     this.#onError = checked.onError;
     this.#chunkSize = checked.importChunkSize;
+    const guard = { ensureOpen: this.#ensure, call: <T>(a: Promise<T>) => this.#call(a), chunkSize: this.#chunkSize };
+    this.bulk = backend.recordKeeping ? engineBulkImport(backend.recordKeeping.bind(backend), guard) : null;
   }
 
   /** Whether `close()` has been called. */
@@ -173,15 +178,7 @@ export class EngineStore implements AnalyticsStore {
   async recordInvocations(invocations: Iterable<InvocationInput>, options?: RecordOptions): Promise<RecordBatchResult> {
     this.#ensureOpen();
     const batch = checkInvocationBatch(invocations, checkRecordOptions(options).legacyQuirks);
-    const results: RecordResult[] = [];
-    for (let from = 0; from < batch.length; from += this.#chunkSize) {
-      // Between chunks the lock is free for a moment, long enough for a live writer waiting on it
-      // (a store polls every few milliseconds) to get its turn.
-      if (from > 0) await new Promise((resolve) => setTimeout(resolve, CHUNK_PAUSE_MS));
-      this.#ensureOpen();
-      results.push(...(await this.#call(this.#backend.record(batch.slice(from, from + this.#chunkSize)))));
-    }
-    return countOutcomes(results);
+    return recordInChunks(batch, this.#chunkSize, (chunk) => this.#call(this.#backend.record(chunk)), this.#ensure);
   }
 
   async getInvocation(id: string): Promise<Invocation | null> {

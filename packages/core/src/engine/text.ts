@@ -33,6 +33,8 @@ export function isWellFormed(value: string): boolean {
  * it), so it is refused in every store alike.
  */
 export function checkWellFormed(value: string, field: string): string {
+  // The engine's own test (Node 20 has it) answers at once for the usual text; the search names where.
+  if ((value as unknown as { isWellFormed(): boolean }).isWellFormed()) return value;
   const at = value.search(LONE_SURROGATE);
   if (at >= 0) {
     throw new InvalidInputError(

@@ -82,7 +82,7 @@ export function sumFinished(
   finished: Iterable<readonly [boolean | 0 | 1, number | null]>,
 ): BucketTotals {
   const t = { bucketStart, invocations: 0, completed: 0, abandoned: 0, totalDurationSeconds: 0 };
-  const sketch = new DurationSketch();
+  const durations: number[] = [];
   for (const [completed, durationSeconds] of finished) {
     t.invocations += 1;
     if (!completed) {
@@ -91,8 +91,9 @@ export function sumFinished(
     }
     t.completed += 1;
     t.totalDurationSeconds += countedDuration({ completed: true, durationSeconds });
-    if (durationSeconds !== null) sketch.add(durationSeconds);
+    if (durationSeconds !== null) durations.push(durationSeconds);
   }
+  const sketch = DurationSketch.of(durations);
   return { ...t, durationSketch: sketch.count > 0 ? sketch.encode() : null };
 }
 

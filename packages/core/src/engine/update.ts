@@ -4,15 +4,15 @@ import { bucketStartOf } from './timeline.js';
 import {
   addFinished,
   addToContext,
-  averageDuration,
   type ContextTotals,
   type ContextTotalsMap,
-  completionRate,
   contextTotalsOf,
   emptyTotals,
   type FinishedInvocation,
   METRIC_PERCENTILES,
   type SkillTotals,
+  toDurationPercentiles,
+  toSkillMetrics,
 } from './totals.js';
 
 /**
@@ -124,25 +124,7 @@ export function planUpdate(
   const allHours = new Set<string>();
   for (const { totals: t, sketch, open, summed, openBefore } of entries.values()) {
     const name = t.skillName;
-    const [p50, p95, p99] = sketch.quantiles(METRIC_PERCENTILES);
-    // Spelled out rather than spread: this runs on every write.
-    update.skills.push({
-      skillName: name,
-      totalInvocations: t.totalInvocations,
-      completedInvocations: t.completedInvocations,
-      abandonedInvocations: t.abandonedInvocations,
-      totalDurationSeconds: t.totalDurationSeconds,
-      firstInvoked: t.firstInvoked,
-      lastInvoked: t.lastInvoked,
-      completionRate: completionRate(t.completedInvocations, t.totalInvocations),
-      avgDurationSeconds: averageDuration(t.totalDurationSeconds, t.completedInvocations),
-      p50DurationSeconds: p50 ?? null,
-      p95DurationSeconds: p95 ?? null,
-      p99DurationSeconds: p99 ?? null,
-      lastAggregatedAt: now,
-      durationSketch: sketch.count > 0 ? sketch.encode() : null,
-      timelineOpenHour: open,
-    });
+    update.skills.push(skillRowOf(t, sketch, open, now));
     for (const key in t.workflowPaths) update.paths.push([name, key, t.workflowPaths[key] as number]);
     for (const key in t.commonErrors) update.errors.push([name, key, t.commonErrors[key] as number]);
     for (const key in t.followUpActions) update.actions.push([name, key, t.followUpActions[key] as number]);
@@ -165,6 +147,17 @@ export function planUpdate(
     update.allSkillDays = [...new Set(update.allSkillHours.map((hour) => bucketStartOf(hour, 'day')))];
   }
   return update;
+}
+
+/** A skill's row from its totals, the sketch of its completed durations and its open hour. */
+export function skillRowOf(t: SkillTotals, sketch: DurationSketch, open: string | null, now: string): SkillRow {
+  const metrics = toSkillMetrics(t, toDurationPercentiles(sketch.quantiles(METRIC_PERCENTILES)));
+  // Added to the metrics object rather than spread into a new one: this runs on every write.
+  return Object.assign(metrics, {
+    lastAggregatedAt: now,
+    durationSketch: sketch.count > 0 ? sketch.encode() : null,
+    timelineOpenHour: open,
+  });
 }
 
 function skillEntry(skillName: string, row: StoredSkill | undefined): SkillEntry {

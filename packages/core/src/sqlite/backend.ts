@@ -6,31 +6,26 @@ import { DurationSketch, exactPercentiles } from '../contract/sketch.js';
 import { formatEpochMs } from '../contract/time.js';
 import type { Invocation, RecordResult, SkillMetrics, TimelineBucket, WorkflowPathMatch } from '../contract/types.js';
 import type { NewInvocation, Outcome, OutcomeOf, StoreBackend } from '../engine/backend.js';
+import type { KeptState } from '../engine/bulk.js';
 import type { ExportChunk } from '../engine/export.js';
 import type { InvocationFilter } from '../engine/query.js';
 import { type CheckedInvocation, type RecordSteps, recordEach } from '../engine/record.js';
 import { searchWords } from '../engine/search.js';
 import type { Clock } from '../engine/store.js';
-import {
-  type BucketRow,
-  type BucketTotals,
-  bucketEndOf,
-  sumFinished,
-  sumRows,
-  type TimelineRange,
-  timelineFromRows,
-  toBucketRow,
-} from '../engine/timeline.js';
+import { sumRows, type TimelineRange, timelineFromRows, toBucketRow } from '../engine/timeline.js';
 import type { ContextKind, ContextSkillTotals, SummaryInput } from '../engine/totals.js';
 import { toSkillMetrics } from '../engine/totals.js';
 import { type FinishedEverywhere, planUpdate, type StoredSkill, type TotalsUpdate } from '../engine/update.js';
 import { skillInvocation as inv } from '../schema/sqlite.js';
+import { BatchHours } from './batch-hours.js';
+import { hoursOfDay, hourTotals, putBucket, sumEverySkill } from './buckets.js';
 import { whenFree } from './busy.js';
 import { compileRowsRead } from './compiled.js';
 import { CountCache } from './counts.js';
 import { sqliteStorageError } from './errors.js';
 import { exportPages } from './export-pages.js';
 import { type InvocationRow, invocationColumns, invocationOfRow } from './invocation-rows.js';
+import { keepState } from './notes.js';
 import { PathSearch } from './path-search.js';
 import { ALL_SKILLS, type Db, prepareStatements, type Statements } from './statements.js';
 
@@ -59,10 +54,12 @@ export class SqliteBackend implements StoreBackend {
   readonly #counts: CountCache;
   readonly #search: PathSearch;
   readonly #readTx: Database.Transaction<(read: () => unknown) => unknown>;
+  readonly #keepState: (keep: KeptState, now: string) => void;
+  readonly #countInHour: Database.Statement<[string, string, string], number>;
   // better-sqlite3 transaction wrappers, made once: a new wrapper per call costs about 20 %.
   readonly #finishTx: Database.Transaction<(id: string, outcome: Outcome | OutcomeOf) => Written>;
   readonly #recordTx: Database.Transaction<
-    (batch: readonly CheckedInvocation[]) => Written & { results: RecordResult[] }
+    (batch: readonly CheckedInvocation[], keep: KeptState | null) => Written & { results: RecordResult[] }
   >;
 
   constructor(client: Database.Database, db: Db, clock: Clock, busyTimeoutMs: number) {
@@ -86,7 +83,15 @@ export class SqliteBackend implements StoreBackend {
       },
     };
     this.#finishTx = client.transaction((id: string, outcome: Outcome | OutcomeOf) => this.#finish(id, outcome));
-    this.#recordTx = client.transaction((batch: readonly CheckedInvocation[]) => this.#record(batch));
+    this.#recordTx = client.transaction((batch: readonly CheckedInvocation[], keep: KeptState | null) => {
+      const written = this.#record(batch);
+      if (keep) this.#keepState(keep, formatEpochMs(this.#clock.now()));
+      return written;
+    });
+    this.#countInHour = client
+      .prepare('SELECT count(*) FROM skill_invocation WHERE skill_name = ? AND invoked_at >= ? AND invoked_at < ?')
+      .pluck() as Database.Statement<[string, string, string], number>;
+    this.#keepState = keepState(client);
   }
 
   async insertPending(invocation: NewInvocation): Promise<string> {
@@ -115,7 +120,11 @@ export class SqliteBackend implements StoreBackend {
   }
 
   async record(batch: readonly CheckedInvocation[]): Promise<RecordResult[]> {
-    const written = await this.#whenFree(() => this.#recordTx.immediate(batch));
+    return this.recordKeeping(batch, null);
+  }
+
+  async recordKeeping(batch: readonly CheckedInvocation[], keep: KeptState | null): Promise<RecordResult[]> {
+    const written = await this.#whenFree(() => this.#recordTx.immediate(batch, keep));
     this.#committed(written);
     return written.results;
   }
@@ -223,7 +232,7 @@ export class SqliteBackend implements StoreBackend {
           skillName === null ? s.openHours.all() : [{ skillName, openHour: s.openHourOf.get({ skillName })?.openHour }];
         for (const { skillName: name, openHour } of open) {
           if (openHour && openHour >= range.since && openHour < range.until) {
-            rows.push(toBucketRow(this.#hourTotals(name, openHour)));
+            rows.push(toBucketRow(hourTotals(s, name, openHour)));
           }
         }
         return timelineFromRows(range, rows);
@@ -297,7 +306,9 @@ export class SqliteBackend implements StoreBackend {
   /** Imports a checked batch. Runs inside a transaction; a conflict rolls all of it back. */
   #record(batch: readonly CheckedInvocation[]): Written & { results: RecordResult[] } {
     const { results, finished } = recordEach(batch, this.#recordSteps);
-    return { results, ...(finished.length > 0 ? this.#write(finished) : NOTHING_WRITTEN) };
+    if (finished.length === 0) return { results, ...NOTHING_WRITTEN };
+    const hours = new BatchHours(this.#statements, this.#countInHour, batch, results);
+    return { results, ...this.#write(finished, (skillName, hour) => hours.totals(skillName, hour)) };
   }
 
   /** What a write changed, once its transaction has committed: the counts this store holds catch up. */
@@ -309,7 +320,10 @@ export class SqliteBackend implements StoreBackend {
    * Works out what `finished` changes and writes it: skill rows, counts (a new path into the search
    * index), the timeline, contexts. Returns the update and each skill's total before it.
    */
-  #write(finished: readonly FinishedEverywhere[]): Written {
+  #write(
+    finished: readonly FinishedEverywhere[],
+    totalsOfHour = (skillName: string, hour: string) => hourTotals(this.#statements, skillName, hour),
+  ): Written {
     const s = this.#statements;
     const before = new Map<string, number>();
     const update = planUpdate(
@@ -332,31 +346,13 @@ export class SqliteBackend implements StoreBackend {
     for (const [skillName, key, count] of update.errors) s.addKeyCount.run({ skillName, kind: 'error', key, count });
     for (const [skillName, key, count] of update.actions) s.addKeyCount.run({ skillName, kind: 'action', key, count });
     for (const [skillName, bucketStart] of update.reopened) s.deleteHour.run({ skillName, bucketStart });
-    for (const [skillName, hour] of update.hours) this.#put('hour', skillName, this.#hourTotals(skillName, hour));
+    for (const [skillName, hour] of update.hours) putBucket(s, 'hour', skillName, totalsOfHour(skillName, hour));
     for (const [skillName, day] of update.days)
-      this.#put('day', skillName, sumRows(day, this.#hoursOfDay(skillName, day)));
-    for (const hour of update.allSkillHours) {
-      this.#put('hour', ALL_SKILLS, sumRows(hour, s.hourOfEverySkill({ bucketStart: hour })));
-    }
-    for (const day of update.allSkillDays)
-      this.#put('day', ALL_SKILLS, sumRows(day, this.#hoursOfDay(ALL_SKILLS, day)));
+      putBucket(s, 'day', skillName, sumRows(day, hoursOfDay(s, skillName, day)));
+    sumEverySkill(s, update.allSkillHours, update.allSkillDays);
     for (const c of update.sessions) s.upsertSession.run(c);
     for (const c of update.projects) s.upsertProject.run(c);
     return { update, before };
-  }
-
-  #put(table: 'hour' | 'day', skillName: string, totals: BucketTotals): void {
-    this.#statements.timeline[table].put.run({ skillName, ...totals });
-  }
-
-  /** One skill's totals for one hour, summed from its invocations. */
-  #hourTotals(skillName: string, hour: string) {
-    const until = bucketEndOf(hour, 'hour');
-    return sumFinished(hour, this.#statements.finishedBetween({ skillName, since: hour, until }));
-  }
-
-  #hoursOfDay(skillName: string, day: string): BucketRow[] {
-    return this.#statements.timeline.hour.ofSkill({ skillName, since: day, until: bucketEndOf(day, 'day') });
   }
 }
 

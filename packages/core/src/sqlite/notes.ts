@@ -2,12 +2,16 @@ import type Database from 'better-sqlite3';
 import { describe, InvalidInputError, SkillMetricsError, StoreClosedError } from '../contract/errors.js';
 import type { StoreNote, StoreNotes } from '../contract/notes.js';
 import { formatEpochMs } from '../contract/time.js';
+import type { KeptState } from '../engine/bulk.js';
 import { checkOptions, checkSkillName } from '../engine/checks.js';
 import { checkCount } from '../engine/query.js';
 import type { Clock } from '../engine/store.js';
 import { whenFree } from './busy.js';
 import { sqliteStorageError } from './errors.js';
 
+const SET_STATE =
+  'INSERT INTO store_state (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at';
+const UNSET_STATE = 'DELETE FROM store_state WHERE key = ?';
 const LIST_OPTIONS: ReadonlySet<string> = new Set(['after', 'limit']);
 const CLEAR_OPTIONS: ReadonlySet<string> = new Set(['through']);
 
@@ -20,6 +24,16 @@ function toJson(value: unknown, field: string): string {
   }
   if (text === undefined) throw new InvalidInputError(field, `cannot be kept as JSON, got ${describe(value)}`);
   return text;
+}
+
+/** Keeps state as `setState` does, within the caller's transaction (a bulk import's checkpoint). */
+export function keepState(client: Database.Database): (keep: KeptState, now: string) => void {
+  const set = client.prepare(SET_STATE);
+  const unset = client.prepare(UNSET_STATE);
+  return ({ key, json }, now) => {
+    if (json === 'null') unset.run(key);
+    else set.run(key, json, now);
+  };
 }
 
 /** `StoreNotes` in the `store_note` and `store_state` tables, each call one statement. */
@@ -43,10 +57,8 @@ export class SqliteNotes implements StoreNotes {
       count: client.prepare('SELECT count(*) AS n FROM store_note WHERE kind = ?').pluck(),
       clear: client.prepare('DELETE FROM store_note WHERE kind = ? AND seq <= ?'),
       get: client.prepare('SELECT value FROM store_state WHERE key = ?').pluck(),
-      set: client.prepare(
-        'INSERT INTO store_state (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
-      ),
-      unset: client.prepare('DELETE FROM store_state WHERE key = ?'),
+      set: client.prepare(SET_STATE),
+      unset: client.prepare(UNSET_STATE),
     };
   }
 

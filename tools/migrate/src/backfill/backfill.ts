@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
+  bulkImportOf,
   InvalidInputError,
   type Invocation,
   notesOf,
@@ -106,24 +107,26 @@ export async function backfill(options: BackfillOptions): Promise<BackfillReport
     stopped: false,
     elapsedMs: 0,
   };
+  // A database that imports in bulk keeps each batch's checkpoint in the batch's own transaction.
+  const bulk = dryRun ? null : bulkImportOf(options.db);
 
   let batch: Invocation[] = [];
   let offset = 0;
   let lastId = '';
   const flush = async (upTo: number) => {
+    const checkpoint: Checkpoint = { path: file, ordinal: upTo, lastId, at: new Date().toISOString() };
     if (batch.length > 0 && !dryRun) {
       // The old tracker's values a live caller may not give (a negative duration, an empty skill
       // name, a pending entry with an outcome) are kept as they were and counted as it counted them.
-      const done = await options.db.recordInvocations(batch, { legacyQuirks: true });
+      const done = bulk
+        ? await bulk.recordInvocations(batch, { legacyQuirks: true, keep: { key: CHECKPOINT_KEY, value: checkpoint } })
+        : await options.db.recordInvocations(batch, { legacyQuirks: true });
       report.inserted += done.inserted;
       report.completed += done.completed;
       report.unchanged += done.unchanged;
     } else if (dryRun) report.inserted += batch.length;
     batch = [];
-    if (!dryRun && notes) {
-      const checkpoint: Checkpoint = { path: file, ordinal: upTo, lastId, at: new Date().toISOString() };
-      await notes.setState(CHECKPOINT_KEY, checkpoint);
-    }
+    if (!dryRun && notes && !bulk) await notes.setState(CHECKPOINT_KEY, checkpoint);
     options.onProgress?.({ read: report.read, bytes, offset });
   };
 
