@@ -134,7 +134,6 @@ describe('DurationSketch', () => {
     expect(bytes.length).toBeLessThan(8 * 600); // 9 factors of e: hundreds of buckets, not 50,000 values
   });
 
-
   it('built from values at once, has the very bytes of adding them one by one', () => {
     const rand = mulberry(5);
     const values = Array.from({ length: 5000 }, (_, i) => (i % 50 === 0 ? 0 : i % 77 === 0 ? -1 : rand() * 300));
