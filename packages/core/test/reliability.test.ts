@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadMigrations, openStore } from '@skill-metrics/core';
-import { releaseTogether, startWorker } from '@skill-metrics/core/testing/process';
+import { releaseTogether, startWorker, wholeLines } from '@skill-metrics/core/testing/process';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 
@@ -57,8 +57,9 @@ describe('SqliteStore under several OS processes', () => {
       await new Promise((r) => setTimeout(r, Math.random() * 40));
       writer.child.kill('SIGKILL');
       await writer.done.catch(() => undefined);
+      wholeLines(log);
     }
-    const confirmed = readFileSync(log, 'utf8').split('\n').filter(Boolean);
+    const confirmed = wholeLines(log);
     expect(confirmed.length).toBeGreaterThan(50);
 
     const raw = new Database(db, { readonly: true });

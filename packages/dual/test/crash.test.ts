@@ -1,6 +1,6 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { listAll } from '@skill-metrics/core/testing';
-import { startWorker } from '@skill-metrics/core/testing/process';
+import { startWorker, wholeLines } from '@skill-metrics/core/testing/process';
 import { STORAGE_MODES } from '@skill-metrics/dual';
 import { describe, expect, it } from 'vitest';
 import { freshPaths, openDual } from './stores.js';
@@ -28,7 +28,7 @@ describe('a dual writer killed with SIGKILL at random points', () => {
         // A writer killed while it held the file's lock leaves it to go stale (after 2 s here).
         const store = await openDual(paths, { mode, lockStaleMs: 2000 });
         await store.repair();
-        const lines = readFileSync(log, 'utf8').split('\n').filter(Boolean);
+        const lines = wholeLines(log);
         const started = lines.filter((l) => l.startsWith('started ')).map((l) => l.slice(8));
         const done = new Set(lines.filter((l) => l.startsWith('done ')).map((l) => l.slice(5)));
         const inLegacy = await listAll(store.legacy);
@@ -47,11 +47,7 @@ describe('a dual writer killed with SIGKILL at random points', () => {
         ]);
         await store.close();
       }
-      expect(
-        readFileSync(log, 'utf8')
-          .split('\n')
-          .filter((l) => l.startsWith('done ')).length,
-      ).toBeGreaterThan(ROUNDS);
+      expect(wholeLines(log).filter((l) => l.startsWith('done ')).length).toBeGreaterThan(ROUNDS);
     }, 240_000);
   }
 });

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { type InvocationInput, uuidv7 } from '@skill-metrics/core/contract';
-import { releaseTogether, startWorker } from '@skill-metrics/core/testing/process';
+import { releaseTogether, startWorker, wholeLines } from '@skill-metrics/core/testing/process';
 import { type LegacyEntry, openLegacyStore, readLegacyFile } from '@skill-metrics/json-legacy';
 import { describe, expect, it } from 'vitest';
 
@@ -104,7 +104,7 @@ describe('LegacyJsonStore under several OS processes', () => {
         expect(now?.id).toBe(p.id);
         if (p.invocation.status !== 'pending') expect(now?.raw).toEqual(p.raw);
       });
-      const confirmed = readFileSync(log, 'utf8').split('\n').filter(Boolean);
+      const confirmed = wholeLines(log);
       for (const id of confirmed) expect(byId.get(id)?.invocation.status, id).toMatch(/^(completed|abandoned)$/);
       // Beyond the confirmed ones, at most the one change each killed writer had in flight.
       const unconfirmed = entries.filter((e) => !known.has(e.id) && !confirmed.includes(e.id));
@@ -120,7 +120,7 @@ describe('LegacyJsonStore under several OS processes', () => {
         rmSync(`${file}.lock`, { recursive: true });
       }
     }
-    const confirmed = readFileSync(log, 'utf8').split('\n').filter(Boolean);
+    const confirmed = wholeLines(log);
     expect(confirmed.length).toBeGreaterThanOrEqual(30);
     // The kills did land inside writes.
     expect(leftLocks + leftTemporaries).toBeGreaterThan(5);

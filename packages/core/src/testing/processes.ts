@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync, truncateSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
@@ -77,4 +78,17 @@ export function waitForGo(): Promise<void> {
     });
     process.stdout.write('ready\n');
   });
+}
+
+/**
+ * The lines killed processes appended to the log at `path`, each whole. A line a process was killed
+ * in the middle of writing is cut off the file, so that the next process's first line starts on a
+ * line of its own instead of finishing the torn one. Call it after each kill.
+ */
+export function wholeLines(path: string): string[] {
+  const text = readFileSync(path, 'utf8');
+  const end = text.lastIndexOf('\n') + 1;
+  const whole = text.slice(0, end);
+  if (end < text.length) truncateSync(path, Buffer.byteLength(whole));
+  return whole.split('\n').filter(Boolean);
 }
