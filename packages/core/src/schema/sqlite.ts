@@ -150,7 +150,8 @@ const timelineColumns = {
  * Finished invocations of a skill per UTC hour of their start. Holds every hour before the skill's
  * open hour — the hour of its `last_invoked` — which is read from skill_invocation directly: live
  * writes land there, so they touch no row here, and an hour is summed once, when a later one begins.
- * The rows with skill_name `''` (never a skill's name) sum each hour over every skill.
+ * The rows with skill_name `''` sum each hour over every skill; a skill named `''` (kept from a
+ * legacy file) has its rows under an empty BLOB, which no text equals.
  * WITHOUT ROWID, as above.
  */
 export const skillTimeline = sqliteTable('skill_timeline', timelineColumns, (t) => [

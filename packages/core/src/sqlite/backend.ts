@@ -27,7 +27,7 @@ import { exportPages } from './export-pages.js';
 import { type InvocationRow, invocationColumns, invocationOfRow } from './invocation-rows.js';
 import { keepState } from './notes.js';
 import { PathSearch } from './path-search.js';
-import { ALL_SKILLS, type Db, prepareStatements, type Statements } from './statements.js';
+import { ALL_SKILLS, type Db, prepareStatements, type Statements, timelineKey } from './statements.js';
 
 const p = sql.placeholder;
 
@@ -223,7 +223,8 @@ export class SqliteBackend implements StoreBackend {
 
   timeline(skillName: string | null, range: TimelineRange): Promise<TimelineBucket[]> {
     const s = this.#statements;
-    const bounds = { skillName: skillName ?? ALL_SKILLS, since: range.since, until: range.until };
+    const key = skillName === null ? ALL_SKILLS : (timelineKey(skillName) as string);
+    const bounds = { skillName: key, since: range.since, until: range.until };
     return this.#whenFree(() =>
       this.#snapshot(() => {
         const rows = s.timeline[range.bucket].ofSkill(bounds);
@@ -345,7 +346,9 @@ export class SqliteBackend implements StoreBackend {
     }
     for (const [skillName, key, count] of update.errors) s.addKeyCount.run({ skillName, kind: 'error', key, count });
     for (const [skillName, key, count] of update.actions) s.addKeyCount.run({ skillName, kind: 'action', key, count });
-    for (const [skillName, bucketStart] of update.reopened) s.deleteHour.run({ skillName, bucketStart });
+    for (const [skillName, bucketStart] of update.reopened) {
+      s.deleteHour.run({ skillName: timelineKey(skillName), bucketStart });
+    }
     for (const [skillName, hour] of update.hours) putBucket(s, 'hour', skillName, totalsOfHour(skillName, hour));
     for (const [skillName, day] of update.days)
       putBucket(s, 'day', skillName, sumRows(day, hoursOfDay(s, skillName, day)));

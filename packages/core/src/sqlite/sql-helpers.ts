@@ -24,8 +24,19 @@ export const schema = {
 };
 export type Db = BetterSQLite3Database<typeof schema>;
 
-/** The skill name under which the timeline tables keep every skill's sum; no skill can be named ''. */
+/** The skill name under which the timeline tables keep every skill's sum. */
 export const ALL_SKILLS = '';
+
+/**
+ * A skill's key in the timeline tables: its name, except for the skill named '' (kept from a legacy
+ * file), whose rows are keyed by an empty BLOB — a value no text equals, '' of the every-skill sums
+ * included.
+ */
+export function timelineKey(skillName: string): string | Buffer {
+  return skillName === ALL_SKILLS ? EMPTY_NAME : skillName;
+}
+
+const EMPTY_NAME = Buffer.alloc(0);
 
 export const p = sql.placeholder;
 /** A placeholder in `update().set()`, where Drizzle encodes it through the column (its types want SQL there). */

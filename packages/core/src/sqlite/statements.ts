@@ -11,7 +11,7 @@ import { type Db, excluded, p, placeholders, setTo } from './sql-helpers.js';
  * connection. Raw SQL appears only where Drizzle cannot say it (`excluded.` in upserts, FTS5).
  */
 
-export { ALL_SKILLS, type Db, schema } from './sql-helpers.js';
+export { ALL_SKILLS, type Db, schema, timelineKey } from './sql-helpers.js';
 
 /** A skill's scalar totals; its counts are in their own tables. */
 const scalarColumns = {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../contract/errors.js';
 import type { AnalyticsStore } from '../../contract/types.js';
 import type { OpenAnalyticsStore } from '../analytics.js';
-import { item } from '../builders.js';
+import { item, testInvocation } from '../builders.js';
 import { expectWithinOnePercent, referencePercentile } from '../reference.js';
 
 /** Percentiles on request, and timelines: every UTC bucket of a range, late and batched arrivals placed right. */
@@ -210,6 +210,19 @@ export function describeDurationsOverTime(open: OpenAnalyticsStore): void {
       const [ten] = await store.getTimeline({ since: '2026-05-04T10:00:00Z', until: '2026-05-04T11:00:00Z' });
       expect(ten).toMatchObject({ invocations: 4, completed: 3, abandoned: 1, avgDurationSeconds: 4 });
       expectWithinOnePercent(ten?.p95DurationSeconds, referencePercentile([2, 4, 6], 0.95));
+    });
+
+    it("counts a skill named '' (kept from a legacy file) in every skill's timeline, hour by hour", async () => {
+      const store = await open({ clock: { now: () => Date.parse('2026-06-15T12:00:00Z'), monotonic: () => 0 } });
+      const at = (id: string, skillName: string, hour: number) =>
+        testInvocation({ id, skillName, invokedAt: `2026-06-15T0${hour}:10:00.000000Z` });
+      const batch = [at('e-1', '', 1), at('x-1', 'x', 1), at('e-2', '', 2), at('x-3', 'x', 3)];
+      await store.recordInvocations(batch, { legacyQuirks: true });
+      const since = '2026-06-15T00:00:00Z';
+      const hours = await store.getTimeline({ since, until: '2026-06-15T05:00:00Z' });
+      expect(hours.map((b) => b.invocations)).toEqual([0, 2, 1, 1, 0]);
+      const days = await store.getTimeline({ since, until: '2026-06-16T00:00:00Z', bucket: 'day' });
+      expect(days.map((b) => b.invocations)).toEqual([4]);
     });
 
     it('ends at the current bucket by default and rejects bad ranges', async () => {
