@@ -9,6 +9,7 @@ import {
   type InvocationInput,
   SqliteStore,
 } from '@skill-metrics/core';
+import { seededRandom } from '@skill-metrics/core/testing';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -28,17 +29,6 @@ afterEach(async () => {
   for (const store of opened.splice(0)) await store.close();
 });
 
-/** A seeded generator (mulberry32), so that every run imports the same invocations. */
-function seeded(seed: number) {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const SKILLS = ['code-review', 'deploy', 'lint-fix', 'pytest-runner', 'refactor'];
 const PATHS = [null, 'quick', 'ci full', 'daily.report', 'release/v2 hotfix'];
 
@@ -49,7 +39,7 @@ const PATHS = [null, 'quick', 'ci full', 'daily.report', 'release/v2 hotfix'];
  * 0.25, so every sum is exact in whatever order it is added.
  */
 function invocations(count: number, seed = 1): InvocationInput[] {
-  const random = seeded(seed);
+  const random = seededRandom(seed);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)] as T;
   const out: InvocationInput[] = [];
   for (let i = 0; i < count; i++) {

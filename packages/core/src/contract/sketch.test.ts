@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../testing/builders.js';
 import { DurationSketch, exactPercentiles } from './sketch.js';
 
 /** The accuracy the sketch promises (0.9 %), written out: the tests hold the code to it, not to its own constant. */
@@ -84,7 +85,7 @@ describe('DurationSketch', () => {
   });
 
   it('stays within the relative accuracy of percentile_cont on skewed samples', () => {
-    const rand = mulberry(7);
+    const rand = seededRandom(7);
     const samples = {
       lognormal: Array.from({ length: 20_000 }, () => Math.exp(rand() * 6 - 3)),
       'heavy tail': Array.from({ length: 20_000 }, () => 0.05 / (1 - rand()) ** 2),
@@ -116,7 +117,7 @@ describe('DurationSketch', () => {
   });
 
   it('merges exactly, round-trips through its binary form, and stays small', () => {
-    const rand = mulberry(11);
+    const rand = seededRandom(11);
     const values = Array.from({ length: 50_000 }, () => Math.exp(rand() * 9 - 4));
     const whole = DurationSketch.of(values);
     const halves = DurationSketch.of(values.slice(0, 20_000)).merge(DurationSketch.of(values.slice(20_000)));
@@ -135,7 +136,7 @@ describe('DurationSketch', () => {
   });
 
   it('built from values at once, has the very bytes of adding them one by one', () => {
-    const rand = mulberry(5);
+    const rand = seededRandom(5);
     const values = Array.from({ length: 5000 }, (_, i) => (i % 50 === 0 ? 0 : i % 77 === 0 ? -1 : rand() * 300));
     const oneByOne = new DurationSketch();
     for (const v of values) oneByOne.add(v);
@@ -164,14 +165,3 @@ describe('DurationSketch', () => {
     );
   });
 });
-
-function mulberry(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -7,6 +7,18 @@ import type { Invocation, InvocationInput, InvocationQuery, SkillMetricsStore } 
 
 let counter = 0;
 
+/** A seeded generator (mulberry32): the same numbers on every run, for tests that draw data. */
+export function seededRandom(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 /**
  * A finished invocation to import: skill `imported`, started 2026-03-01 12:00 UTC, completed in 2 s,
  * no context. `over` replaces any field; without an `id`, each call gets a new one.
