@@ -2,6 +2,7 @@ import type { BulkImport, BulkRecordOptions } from '../contract/bulk.js';
 import { describe, InvalidInputError } from '../contract/errors.js';
 import type { InvocationInput, RecordResult } from '../contract/types.js';
 import { checkInvocationBatch, checkRecordOptions, checkSkillName } from './checks.js';
+import { jsonText } from './json-value.js';
 import { type CheckedInvocation, recordInChunks } from './record.js';
 
 /** State to keep with a batch, its value as JSON text (`'null'` removes it). */
@@ -53,12 +54,5 @@ function checkKeep(keep: unknown): KeptState | null {
     throw new InvalidInputError('keep', `must be { key, value }, got ${describe(keep)}`);
   }
   const key = checkSkillName((keep as { key: unknown }).key, 'keep.key');
-  let json: string | undefined;
-  try {
-    json = JSON.stringify((keep as { value: unknown }).value);
-  } catch (error) {
-    throw new InvalidInputError('keep.value', `cannot be kept as JSON: ${(error as Error).message}`);
-  }
-  if (json === undefined) throw new InvalidInputError('keep.value', 'cannot be kept as JSON');
-  return { key, json };
+  return { key, json: jsonText((keep as { value: unknown }).value, 'keep.value') };
 }

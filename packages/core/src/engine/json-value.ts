@@ -54,3 +54,15 @@ function toJson(input: unknown, field: string, ancestors: Set<object>, key: stri
       throw new InvalidInputError(field, `must be JSON, but holds ${describe(value)}`);
   }
 }
+
+/** `value` as JSON text, to keep; a value JSON cannot hold (a cycle, a bigint, a function) is refused. */
+export function jsonText(value: unknown, field: string): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch (error) {
+    throw new InvalidInputError(field, `cannot be kept as JSON: ${(error as Error).message}`);
+  }
+  if (text === undefined) throw new InvalidInputError(field, `cannot be kept as JSON, got ${describe(value)}`);
+  return text;
+}

@@ -4,6 +4,7 @@ import type { StoreNote, StoreNotes } from '../contract/notes.js';
 import { formatEpochMs } from '../contract/time.js';
 import type { KeptState } from '../engine/bulk.js';
 import { checkOptions, checkSkillName } from '../engine/checks.js';
+import { jsonText } from '../engine/json-value.js';
 import { checkCount } from '../engine/query.js';
 import type { Clock } from '../engine/store.js';
 import { whenFree } from './busy.js';
@@ -14,17 +15,6 @@ const SET_STATE =
 const UNSET_STATE = 'DELETE FROM store_state WHERE key = ?';
 const LIST_OPTIONS: ReadonlySet<string> = new Set(['after', 'limit']);
 const CLEAR_OPTIONS: ReadonlySet<string> = new Set(['through']);
-
-function toJson(value: unknown, field: string): string {
-  let text: string | undefined;
-  try {
-    text = JSON.stringify(value);
-  } catch (error) {
-    throw new InvalidInputError(field, `cannot be kept as JSON: ${(error as Error).message}`);
-  }
-  if (text === undefined) throw new InvalidInputError(field, `cannot be kept as JSON, got ${describe(value)}`);
-  return text;
-}
 
 /** Keeps state as `setState` does, within the caller's transaction (a bulk import's checkpoint). */
 export function keepState(client: Database.Database): (keep: KeptState, now: string) => void {
@@ -64,7 +54,7 @@ export class SqliteNotes implements StoreNotes {
 
   async add(kind: string, body: unknown): Promise<number> {
     checkSkillName(kind, 'kind');
-    const json = toJson(body, 'body');
+    const json = jsonText(body, 'body');
     return this.#run(() => Number(this.#statements.add.run(kind, this.#now(), json).lastInsertRowid));
   }
 
@@ -107,7 +97,7 @@ export class SqliteNotes implements StoreNotes {
         this.#statements.unset.run(key);
       });
     }
-    const json = toJson(value, 'value');
+    const json = jsonText(value, 'value');
     return this.#run(() => {
       this.#statements.set.run(key, json, this.#now());
     });
