@@ -73,6 +73,11 @@ interface SkillEntry {
   totals: SkillTotals;
   sketch: DurationSketch;
   open: string | null;
+  /**
+   * The open hour's first 13 characters (`2026-11-26T10`), which every timestamp in it starts with;
+   * '' when there is none, or when it is after the clock (the clock went back).
+   */
+  openPrefix: string;
   /** Hours to sum again from the invocations. */
   summed: Set<string>;
   /** The open hour before this update, to see whether it moved. */
@@ -92,20 +97,22 @@ export function planUpdate(
   for (const f of finished) {
     let entry = entries.get(f.skillName);
     if (!entry) {
-      entry = skillEntry(f.skillName, stored(f.skillName));
+      entry = skillEntry(f.skillName, stored(f.skillName), nowHour);
       entries.set(f.skillName, entry);
     }
     addFinished(entry.totals, f);
     if (f.completed && f.durationSeconds !== null) entry.sketch.add(f.durationSeconds);
     if (f.sessionId !== null) addToContext(sessions, f.sessionId, f.skillName, f);
     if (f.projectPath !== null) addToContext(projects, f.projectPath, f.skillName, f);
+    // Most invocations start in their skill's open hour: that is seen without making the hour's text.
+    if (entry.openPrefix !== '' && f.invokedAt.startsWith(entry.openPrefix)) continue;
     const hour = bucketStartOf(f.invokedAt);
     if (hour > nowHour) entry.summed.add(hour);
-    else if (entry.open === null) entry.open = hour;
-    else if (hour > entry.open) {
-      entry.summed.add(entry.open);
+    else if (entry.open === null || hour > entry.open) {
+      if (entry.open !== null) entry.summed.add(entry.open);
       entry.open = hour;
-    } else if (hour < entry.open) entry.summed.add(hour);
+      entry.openPrefix = hour.slice(0, 13);
+    } else entry.summed.add(hour);
   }
 
   const update: TotalsUpdate = {
@@ -160,7 +167,7 @@ export function skillRowOf(t: SkillTotals, sketch: DurationSketch, open: string 
   });
 }
 
-function skillEntry(skillName: string, row: StoredSkill | undefined): SkillEntry {
+function skillEntry(skillName: string, row: StoredSkill | undefined, nowHour: string): SkillEntry {
   const totals: SkillTotals = row
     ? {
         skillName,
@@ -175,10 +182,12 @@ function skillEntry(skillName: string, row: StoredSkill | undefined): SkillEntry
         lastInvoked: row.lastInvoked,
       }
     : emptyTotals(skillName);
+  const open = row?.timelineOpenHour ?? null;
   return {
     totals,
     sketch: row?.durationSketch ? DurationSketch.decode(row.durationSketch) : new DurationSketch(),
-    open: row?.timelineOpenHour ?? null,
+    open,
+    openPrefix: open !== null && open <= nowHour ? open.slice(0, 13) : '',
     summed: new Set(),
     openBefore: row?.timelineOpenHour ?? null,
   };

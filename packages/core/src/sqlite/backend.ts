@@ -56,6 +56,7 @@ export class SqliteBackend implements StoreBackend {
   readonly #readTx: Database.Transaction<(read: () => unknown) => unknown>;
   readonly #keepState: (keep: KeptState, now: string) => void;
   readonly #countInHour: Database.Statement<[string, string, string], number>;
+  readonly #latestStart: Database.Statement<[string], string | null>;
   // better-sqlite3 transaction wrappers, made once: a new wrapper per call costs about 20 %.
   readonly #finishTx: Database.Transaction<(id: string, outcome: Outcome | OutcomeOf) => Written>;
   readonly #recordTx: Database.Transaction<
@@ -91,6 +92,9 @@ export class SqliteBackend implements StoreBackend {
     this.#countInHour = client
       .prepare('SELECT count(*) FROM skill_invocation WHERE skill_name = ? AND invoked_at >= ? AND invoked_at < ?')
       .pluck() as Database.Statement<[string, string, string], number>;
+    this.#latestStart = client
+      .prepare('SELECT max(invoked_at) FROM skill_invocation WHERE skill_name = ?')
+      .pluck() as Database.Statement<[string], string | null>;
     this.#keepState = keepState(client);
   }
 
@@ -306,9 +310,10 @@ export class SqliteBackend implements StoreBackend {
 
   /** Imports a checked batch. Runs inside a transaction; a conflict rolls all of it back. */
   #record(batch: readonly CheckedInvocation[]): Written & { results: RecordResult[] } {
+    const hours = new BatchHours(this.#statements, this.#countInHour, this.#latestStart, batch);
     const { results, finished } = recordEach(batch, this.#recordSteps);
     if (finished.length === 0) return { results, ...NOTHING_WRITTEN };
-    const hours = new BatchHours(this.#statements, this.#countInHour, batch, results);
+    hours.add(batch, results);
     return { results, ...this.#write(finished, (skillName, hour) => hours.totals(skillName, hour)) };
   }
 
