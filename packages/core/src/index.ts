@@ -5,6 +5,7 @@
 export * from './contract/index.js';
 export * from './engine/index.js';
 export { getStore, type OpenStoreOptions, openStore, trackSkill } from './open.js';
+export type { PgStore, PgStoreOptions } from './pg/store.js';
 export * as sqliteSchema from './schema/sqlite.js';
 export {
   type AppliedMigration,

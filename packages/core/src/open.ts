@@ -1,11 +1,25 @@
+import { InvalidInputError } from './contract/errors.js';
 import type { InvocationHandle, TrackOptions } from './contract/types.js';
+import type { PgStore, PgStoreOptions } from './pg/store.js';
 import { SqliteStore, type SqliteStoreOptions } from './sqlite/store.js';
 
-export type OpenStoreOptions = SqliteStoreOptions;
+export type OpenStoreOptions = SqliteStoreOptions | PgStoreOptions;
 
-/** Opens (creating and migrating if needed) the store at `options.path`. */
-export async function openStore(options: OpenStoreOptions = {}): Promise<SqliteStore> {
-  return new SqliteStore(options);
+/**
+ * Opens (creating and migrating if needed) the store: on PostgreSQL when `options.url` is given,
+ * else the SQLite file at `options.path`. The PostgreSQL driver is loaded only then.
+ */
+export async function openStore(options: PgStoreOptions): Promise<PgStore>;
+export async function openStore(options?: SqliteStoreOptions): Promise<SqliteStore>;
+export async function openStore(options: OpenStoreOptions = {}): Promise<SqliteStore | PgStore> {
+  if (options !== null && typeof options === 'object' && 'url' in options && options.url !== undefined) {
+    if ('path' in options && options.path !== undefined) {
+      throw new InvalidInputError('options.url', 'cannot be given with path: url opens PostgreSQL, path a SQLite file');
+    }
+    const { openPgStore } = await import('./pg/store.js');
+    return openPgStore(options);
+  }
+  return new SqliteStore(options as SqliteStoreOptions);
 }
 
 let shared: Promise<SqliteStore> | undefined;

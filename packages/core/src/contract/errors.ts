@@ -111,6 +111,13 @@ export class StoreIOError extends StorageError {
   }
 }
 
+/** The connection to the database server was lost or refused; nothing was changed. Retryable: the next call reconnects. */
+export class StoreConnectionError extends StorageError {
+  constructor(message: string, options?: { cause?: unknown; code?: string }) {
+    super(options?.code ?? 'STORE_CONNECTION', message, true, options);
+  }
+}
+
 /** A call came at a time it cannot be answered (a reader's summary before the end of the file). */
 export class InvalidStateError extends SkillMetricsError {
   constructor(message: string) {

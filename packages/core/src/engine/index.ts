@@ -8,6 +8,7 @@ export * from './bulk.js';
 export * from './checks.js';
 export * from './export.js';
 export * from './memory.js';
+export * from './notes.js';
 export * from './query.js';
 export * from './record.js';
 export * from './report.js';

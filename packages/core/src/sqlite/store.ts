@@ -15,7 +15,7 @@ import { checkOptions, checkText } from '../engine/checks.js';
 import { checkEngineOptions, ENGINE_OPTIONS, type EngineOptions, EngineStore } from '../engine/store.js';
 import { SqliteBackend } from './backend.js';
 import { migrate, pendingMigrations } from './migrations.js';
-import { SqliteNotes } from './notes.js';
+import { sqliteNotes } from './notes.js';
 import { type Db, schema } from './statements.js';
 
 /** Where `openStore()` keeps its database when no path is given, relative to the working directory. */
@@ -72,7 +72,7 @@ export class SqliteStore extends EngineStore {
     );
     this.path = opened.path;
     this.migrationsApplied = opened.migrationsApplied;
-    this.notes = new SqliteNotes(opened.client, opened.clock, opened.busyTimeoutMs, () => this.closed);
+    this.notes = sqliteNotes(opened.client, opened.clock, opened.busyTimeoutMs, () => this.closed);
     this.#db = opened.db;
   }
 

@@ -1,0 +1,110 @@
+import pg from 'pg';
+import { StorageError, StoreBusyError, StoreConnectionError, StoreFullError } from '../contract/errors.js';
+
+/**
+ * The PostgreSQL connection: a `pg` pool whose every connection works in the store's schema, and
+ * transactions that retry where PostgreSQL asks for it (a deadlock, a serialization failure).
+ */
+
+/** What a query runs on: the pool, or one connection inside a transaction. */
+export interface Queryable {
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
+}
+
+// Counts are `bigint`; `pg` would give them as text. Every count here fits a double exactly.
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === pg.types.builtins.INT8 ? Number : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
+
+/** A pool on `url` whose connections find the store's tables in `schema`. */
+export function openPool(url: string, schema: string, max: number): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max,
+    types,
+    options: `-c search_path=${quoteIdent(schema)}`,
+  });
+  // An idle connection that the server drops must not take the process down with it.
+  pool.on('error', () => {});
+  return pool;
+}
+
+export function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** SQLSTATEs after which the same transaction may succeed if run again. */
+const RETRY_STATES = new Set(['40001', '40P01']);
+const MAX_ATTEMPTS = 5;
+
+/**
+ * Runs `work` in one transaction on one connection of `pool`: committed whole, or rolled back and
+ * rejected. A deadlock or serialization failure runs it again (with a short, growing pause).
+ */
+export async function inTransaction<T>(pool: pg.Pool, work: (q: Queryable) => Promise<T>, begin = 'BEGIN'): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const client = await pool.connect();
+    let broken: unknown;
+    try {
+      await client.query(begin);
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch((rollbackError: unknown) => {
+        broken = rollbackError;
+      });
+      const state = (error as { code?: string }).code;
+      if (attempt < MAX_ATTEMPTS && state !== undefined && RETRY_STATES.has(state)) {
+        await new Promise((resolve) => setTimeout(resolve, 5 * attempt * Math.random()));
+        continue;
+      }
+      throw error;
+    } finally {
+      // A connection whose rollback failed is not put back in the pool.
+      client.release(broken instanceof Error ? broken : undefined);
+    }
+  }
+}
+
+/** Node's and `pg`'s ways of saying the connection is gone. */
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/**
+ * A PostgreSQL failure as the contract's storage error. A lost or refused connection, a server
+ * shutting down, a deadlock or a lock timeout may succeed if tried again (`retryable`).
+ */
+export function pgStorageError(error: unknown, where: string): StorageError {
+  const e = error as { code?: string; message?: string };
+  const message = `${where}: ${e.message ?? String(error)}`;
+  const state = e.code ?? '';
+  if (
+    CONNECTION_CODES.has(state) ||
+    state.startsWith('08') ||
+    state === '57P01' ||
+    state === '57P02' ||
+    state === '57P03' ||
+    /Connection terminated|connection timeout|Client has encountered a connection error/i.test(e.message ?? '')
+  ) {
+    return new StoreConnectionError(`${message} (the connection to the server was lost; the next call reconnects)`, {
+      cause: error,
+    });
+  }
+  if (RETRY_STATES.has(state) || state === '55P03' || state === '57014') {
+    return new StoreBusyError(message, { cause: error, code: 'STORE_BUSY' });
+  }
+  if (state === '53100') return new StoreFullError(message, { cause: error });
+  return new StorageError('STORE_FAILED', message, false, { cause: error });
+}
+
+/** The URL with its password hidden, to name the database in messages. */
+export function describeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'the PostgreSQL database';
+  }
+}

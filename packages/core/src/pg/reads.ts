@@ -1,0 +1,77 @@
+import type { SkillMetrics } from '../contract/types.js';
+import type { InvocationFilter } from '../engine/query.js';
+import { toSkillMetrics } from '../engine/totals.js';
+
+/** The reads of the PostgreSQL store that take more than a line: a skill's metrics, a filter, a search. */
+
+/** A skill's row with its counts (each as `[key, count]` pairs), in one round trip. */
+export const SKILL_METRICS_QUERY = `
+  SELECT t.skill_name, t.total_invocations, t.completed_invocations, t.abandoned_invocations,
+    t.total_duration_seconds, t.first_invoked, t.last_invoked,
+    t.p50_duration_seconds, t.p95_duration_seconds, t.p99_duration_seconds,
+    (SELECT coalesce(json_agg(json_build_array(p.workflow_path, p.invocation_count) ORDER BY p.workflow_path), '[]')
+       FROM skill_workflow_path p WHERE p.skill_name = t.skill_name) AS paths,
+    (SELECT coalesce(json_agg(json_build_array(c.kind, c.key, c.count) ORDER BY c.kind, c.key), '[]')
+       FROM skill_count c WHERE c.skill_name = t.skill_name) AS counts
+  FROM skill_totals t`;
+
+export function skillMetricsOf(row: Record<string, unknown>): SkillMetrics {
+  const counts = row.counts as Array<['error' | 'action', string, number]>;
+  // Object.fromEntries defines each key as an own property, `__proto__` included.
+  const countsOf = (kind: 'error' | 'action') =>
+    Object.fromEntries(counts.filter((c) => c[0] === kind).map(([, key, count]) => [key, count]));
+  return toSkillMetrics(
+    {
+      skillName: row.skill_name as string,
+      totalInvocations: row.total_invocations as number,
+      completedInvocations: row.completed_invocations as number,
+      abandonedInvocations: row.abandoned_invocations as number,
+      totalDurationSeconds: row.total_duration_seconds as number,
+      workflowPaths: Object.fromEntries(row.paths as Array<[string, number]>),
+      commonErrors: countsOf('error'),
+      followUpActions: countsOf('action'),
+      firstInvoked: row.first_invoked as string | null,
+      lastInvoked: row.last_invoked as string | null,
+    },
+    {
+      p50DurationSeconds: row.p50_duration_seconds as number | null,
+      p95DurationSeconds: row.p95_duration_seconds as number | null,
+      p99DurationSeconds: row.p99_duration_seconds as number | null,
+    },
+  );
+}
+
+/**
+ * The WHERE clause of a listing's filter, its values numbered after `leading` (conditions that
+ * already use `$1…`).
+ */
+export function whereOf(
+  filter: InvocationFilter,
+  leading: string[] = [],
+  leadingValues: unknown[] = [],
+): { sql: string; values: unknown[] } {
+  const conditions = [...leading];
+  const values = [...leadingValues];
+  const add = (condition: (n: string) => string, value: unknown) => {
+    values.push(value);
+    conditions.push(condition(`$${values.length}`));
+  };
+  if (filter.skillName !== undefined) add((n) => `skill_name = ${n}`, filter.skillName);
+  if (filter.sessionId !== undefined) add((n) => `session_id = ${n}`, filter.sessionId);
+  if (filter.projectPath !== undefined) add((n) => `project_path = ${n}`, filter.projectPath);
+  if (filter.since !== undefined) add((n) => `invoked_at >= ${n}`, filter.since);
+  if (filter.until !== undefined) add((n) => `invoked_at < ${n}`, filter.until);
+  if (filter.status === 'pending') conditions.push('completed_at IS NULL');
+  else if (filter.status !== undefined) {
+    conditions.push(`completed_at IS NOT NULL AND ${filter.status === 'completed' ? '' : 'NOT '}completed`);
+  }
+  return { sql: conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '', values };
+}
+
+/**
+ * The text search query of a search's folded words: each the start of a word of the path, all of
+ * them. The words are lexemes already (folded as the index's were), quoted so that none is parsed.
+ */
+export function searchQuery(words: readonly string[]): string {
+  return words.map((w) => `'${w.replaceAll('\\', '\\\\').replaceAll("'", "''")}':*`).join(' & ');
+}
