@@ -17,12 +17,13 @@ const types = {
     oid === pg.types.builtins.INT8 ? Number : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 };
 
-/** A pool on `url` whose connections find the store's tables in `schema`. */
-export function openPool(url: string, schema: string, max: number): pg.Pool {
+/** A pool on `url` whose connections find the store's tables in `schema`, named `applicationName` on the server. */
+export function openPool(url: string, schema: string, max: number, applicationName: string): pg.Pool {
   const pool = new pg.Pool({
     connectionString: url,
     max,
     types,
+    application_name: applicationName,
     options: `-c search_path=${quoteIdent(schema)}`,
   });
   // An idle connection that the server drops must not take the process down with it.
@@ -46,6 +47,11 @@ export async function inTransaction<T>(pool: pg.Pool, work: (q: Queryable) => Pr
   for (let attempt = 1; ; attempt++) {
     const client = await pool.connect();
     let broken: unknown;
+    // A connection lost while checked out says so here too; unheard, it would take the process down.
+    const lost = (error: Error) => {
+      broken = error;
+    };
+    client.on('error', lost);
     try {
       await client.query(begin);
       const result = await work(client);
@@ -62,7 +68,8 @@ export async function inTransaction<T>(pool: pg.Pool, work: (q: Queryable) => Pr
       }
       throw error;
     } finally {
-      // A connection whose rollback failed is not put back in the pool.
+      client.off('error', lost);
+      // A connection lost, or whose rollback failed, is not put back in the pool.
       client.release(broken instanceof Error ? broken : undefined);
     }
   }

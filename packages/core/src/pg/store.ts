@@ -29,9 +29,11 @@ export interface PgStoreOptions extends EngineOptions {
   schema?: string;
   /** How many connections the store's pool opens at most. @default 10 */
   poolSize?: number;
+  /** The name the store's connections give the server (`pg_stat_activity.application_name`). @default 'skill-metrics' */
+  applicationName?: string;
 }
 
-const OPTIONS: ReadonlySet<string> = new Set(['url', 'schema', 'poolSize', ...ENGINE_OPTIONS]);
+const OPTIONS: ReadonlySet<string> = new Set(['url', 'schema', 'poolSize', 'applicationName', ...ENGINE_OPTIONS]);
 
 export type PgDb = NodePgDatabase<typeof pgSchema>;
 
@@ -90,8 +92,10 @@ export async function openPgStore(options: PgStoreOptions): Promise<PgStore> {
   if (!Number.isSafeInteger(poolSize) || poolSize < 1) {
     throw new InvalidInputError('poolSize', `must be a whole number ≥ 1, got ${describe(poolSize)}`);
   }
+  const applicationName =
+    o.applicationName === undefined ? 'skill-metrics' : checkText(o.applicationName, 'applicationName');
   const where = schema === 'public' ? describeUrl(url) : `${describeUrl(url)} (schema ${schema})`;
-  const pool = openPool(url, schema, poolSize);
+  const pool = openPool(url, schema, poolSize, applicationName);
   try {
     const client = await pool.connect();
     let migrationsApplied: number[];

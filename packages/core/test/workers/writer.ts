@@ -4,24 +4,29 @@
  *   open <db>                 open (and migrate) the store, print the versions this process applied
  *   track <db> <n> <skill>    n × trackInvocation + complete, print a summary
  *   forever <db> <log>        track + complete until killed; append each id to <log> once complete() resolved
+ * <db> is a SQLite file, or `pg:<schema>` for a schema on the test server.
  */
 import { appendFileSync } from 'node:fs';
 import { openStore } from '@skill-metrics/core';
 import { waitForGo } from '@skill-metrics/core/testing/process';
+import { PG_URL } from '../pg-server.js';
 
 const [command, db, ...rest] = process.argv.slice(2);
 if (!command || !db) throw new Error('usage: writer <open|track|forever> <db> …');
 
 await waitForGo();
 
+const open = (options: { busyTimeoutMs?: number } = {}) =>
+  db.startsWith('pg:') ? openStore({ url: PG_URL, schema: db.slice(3) }) : openStore({ path: db, ...options });
+
 if (command === 'open') {
-  const store = await openStore({ path: db, busyTimeoutMs: 30_000 });
+  const store = await open({ busyTimeoutMs: 30_000 });
   process.stdout.write(`${JSON.stringify({ applied: store.migrationsApplied })}\n`);
   await store.close();
 } else if (command === 'track') {
   const n = Number(rest[0]);
   const skill = rest[1] ?? 'skill';
-  const store = await openStore({ path: db, busyTimeoutMs: 30_000 });
+  const store = await open({ busyTimeoutMs: 30_000 });
   let errors = 0;
   for (let i = 0; i < n; i++) {
     try {
@@ -39,7 +44,7 @@ if (command === 'open') {
   process.stdout.write(`${JSON.stringify({ done: n, errors })}\n`);
 } else if (command === 'forever') {
   const log = rest[0] as string;
-  const store = await openStore({ path: db });
+  const store = await open();
   for (let i = 0; ; i++) {
     const handle = await store.trackInvocation(`skill-${i % 5}`, { workflowPath: `w${i % 7}` });
     await handle.complete({ completed: i % 3 !== 0, errorType: i % 3 === 0 ? 'Killed' : null });

@@ -1,0 +1,194 @@
+import {
+  InvocationConflictError,
+  type InvocationInput,
+  openStore,
+  type PgStore,
+  StoreConnectionError,
+} from '@skill-metrics/core';
+import { loadPgMigrations } from '@skill-metrics/core/pg';
+import { seededRandom } from '@skill-metrics/core/testing';
+import { releaseTogether, startWorker } from '@skill-metrics/core/testing/process';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { dropSchemas, freshSchemaName, PG_URL, pgServerAnswers } from './pg-server.js';
+
+const server = await pgServerAnswers();
+const schemas: string[] = [];
+afterAll(() => dropSchemas(schemas));
+
+const newSchema = (label: string) => {
+  const schema = freshSchemaName(label);
+  schemas.push(schema);
+  return schema;
+};
+const startWriter = (args: string[]) => startWorker(new URL('./workers/writer.ts', import.meta.url), args);
+
+/** Runs `sql` on a connection of its own, outside any store. */
+async function onServer<R extends pg.QueryResultRow>(sql: string, values?: unknown[]): Promise<R[]> {
+  const client = new pg.Client({ connectionString: PG_URL });
+  await client.connect();
+  try {
+    return (await client.query<R>(sql, values)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+const invocation = (i: number, skillName: string, durationSeconds: number): InvocationInput => ({
+  id: `${skillName}-${i}`,
+  skillName,
+  invokedAt: new Date(Date.UTC(2026, 10, 1) + i * 7_000).toISOString(),
+  completed: true,
+  durationSeconds,
+});
+
+describe.runIf(server)('PgStore on the server', () => {
+  it('8 processes migrating one fresh schema at once: all succeed, each migration applied once', async () => {
+    const schema = newSchema('migrate');
+    const outputs = await releaseTogether(Array.from({ length: 8 }, () => startWriter(['open', `pg:${schema}`])));
+    const applied = outputs.flatMap((lines) => (JSON.parse(lines.at(-1) as string) as { applied: number[] }).applied);
+    const versions = loadPgMigrations().map((m) => m.version);
+    expect(applied.sort((a, b) => a - b)).toEqual(versions);
+    const rows = await onServer<{ version: number }>(`SELECT version FROM "${schema}".schema_migrations ORDER BY 1`);
+    expect(rows.map((r) => r.version)).toEqual(versions);
+  }, 120_000);
+
+  it('8 processes × 1,000 track+complete on one database: totals exact, nothing lost, no error', async () => {
+    const schema = newSchema('writers');
+    await (await openStore({ url: PG_URL, schema })).close();
+    const workers = Array.from({ length: 8 }, (_, i) =>
+      startWriter(['track', `pg:${schema}`, '1000', i % 2 === 0 ? 'even-skill' : 'odd-skill']),
+    );
+    const outputs = await releaseTogether(workers);
+    for (const lines of outputs) expect(JSON.parse(lines.at(-1) as string)).toEqual({ done: 1000, errors: 0 });
+
+    const store = await openStore({ url: PG_URL, schema });
+    for (const skill of ['even-skill', 'odd-skill']) {
+      const m = await store.getSkillMetrics(skill);
+      expect(m).toMatchObject({
+        totalInvocations: 4000,
+        completedInvocations: 3000,
+        abandonedInvocations: 1000,
+        completionRate: 75,
+        followUpActions: { next: 4000 },
+      });
+      expect(Object.values(m?.workflowPaths ?? {}).reduce((a, b) => a + b, 0)).toBe(4000);
+    }
+    // The sums over every skill, written by writers of both skills at once, add up as well.
+    const hours = await store.getTimeline({ since: new Date(Date.now() - 3 * 3_600_000).toISOString() });
+    expect(hours.reduce((n, b) => n + b.invocations, 0)).toBe(8000);
+    expect(await store.countInvocations({ status: 'pending' })).toBe(0);
+    await store.close();
+  }, 180_000);
+
+  it("keeps p50, p95 and p99 within 1 % of the server's own percentile_cont", async () => {
+    const schema = newSchema('percentiles');
+    const store = await openStore({ url: PG_URL, schema });
+    const random = seededRandom(11);
+    // Log-normal-ish durations over four orders of magnitude, in batches and one at a time.
+    const batch = Array.from({ length: 4000 }, (_, i) => invocation(i, 'timed', Math.exp(random() * 9 - 2)));
+    await store.recordInvocations(batch);
+    for (let i = 4000; i < 4100; i++) await store.recordInvocation(invocation(i, 'timed', random() * 3));
+    const [exact] = await onServer<{ p: number[] }>(
+      `SELECT percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY duration_seconds) AS p
+       FROM "${schema}".skill_invocation WHERE skill_name = 'timed' AND completed AND completed_at IS NOT NULL`,
+    );
+    const m = await store.getSkillMetrics('timed');
+    const stored = [m?.p50DurationSeconds, m?.p95DurationSeconds, m?.p99DurationSeconds] as number[];
+    stored.forEach((value, i) => {
+      const truth = exact?.p[i] as number;
+      expect(Math.abs(value - truth) / truth).toBeLessThanOrEqual(0.01);
+    });
+    expect(await store.getDurationPercentiles('timed', [0.5, 0.95, 0.99], { exact: true })).toEqual(
+      exact?.p.map((p) => expect.closeTo(p, 9)),
+    );
+    await store.close();
+  }, 60_000);
+
+  it('a connection killed by the server: a typed, retryable error, nothing half-written, the next call reconnects', async () => {
+    const schema = newSchema('killed');
+    const applicationName = `skm-killed-${process.pid}`;
+    const store = (await openStore({ url: PG_URL, schema, applicationName, importChunkSize: 500 })) as PgStore;
+    const killAll = () =>
+      onServer('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [applicationName]);
+
+    // Idle connections killed: whatever the next call meets, it is typed, and the one after works.
+    await store.recordInvocations([invocation(0, 'kept', 1)]);
+    await killAll();
+    const first = await store.getSkillMetrics('kept').catch((e: unknown) => e);
+    if (first instanceof Error) {
+      expect(first).toBeInstanceOf(StoreConnectionError);
+      expect((first as StoreConnectionError).retryable).toBe(true);
+    }
+    expect((await store.getSkillMetrics('kept'))?.totalInvocations).toBe(1);
+
+    // Killed in the middle of an import of many chunks: it fails typed, each chunk whole or absent.
+    const many = Array.from({ length: 20_000 }, (_, i) => invocation(i, 'bulk', (i % 50) / 10));
+    const importing = store.recordInvocations(many).then(
+      () => 'finished',
+      (e: unknown) => e,
+    );
+    // The connection killed inside a chunk's transaction, once the first chunk is in (39 to go).
+    let settled = false;
+    void importing.finally(() => {
+      settled = true;
+    });
+    while (!settled) {
+      const [busy] = await onServer<{ pid: number }>(
+        `SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND state IN ('active', 'idle in transaction')
+           AND EXISTS (SELECT 1 FROM "${schema}".skill_invocation)`,
+        [applicationName],
+      );
+      if (busy && (await onServer('SELECT pg_terminate_backend($1) AS done', [busy.pid]))[0]?.done) break;
+    }
+    const outcome = await importing;
+    expect(outcome).toBeInstanceOf(StoreConnectionError);
+    expect((outcome as StoreConnectionError).retryable).toBe(true);
+    const stored = await store.countInvocations({ skillName: 'bulk' });
+    expect(stored % 500).toBe(0);
+    expect((await store.getSkillMetrics('bulk'))?.totalInvocations ?? 0).toBe(stored);
+    // Run again, the import ends as one uninterrupted run would.
+    await store.recordInvocations(many);
+    const m = await store.getSkillMetrics('bulk');
+    expect(m?.totalInvocations).toBe(20_000);
+    expect(m?.totalDurationSeconds).toBeCloseTo(
+      many.reduce((s, inv) => s + (inv.durationSeconds ?? 0), 0),
+      6,
+    );
+    await store.close();
+  }, 120_000);
+
+  it('keeps notes and state, and a bulk import keeps its state in the same transaction as its last chunk', async () => {
+    const store = (await openStore({ url: PG_URL, schema: newSchema('notes') })) as PgStore;
+    const a = await store.notes.add('mismatch', { read: 'getSummary' });
+    const b = await store.notes.add('mismatch', ['x', 1.5, null]);
+    expect(b).toBeGreaterThan(a);
+    expect((await store.notes.list('mismatch', { after: a })).map((n) => n.body)).toEqual([['x', 1.5, null]]);
+    expect(await store.notes.count('mismatch')).toBe(2);
+    expect(await store.notes.clear('mismatch', { through: a })).toBe(1);
+    await store.notes.setState('guardrail', { tripped: true });
+    expect(await store.notes.getState('guardrail')).toEqual({ tripped: true });
+    await store.notes.setState('guardrail', null);
+    expect(await store.notes.getState('guardrail')).toBeNull();
+
+    const bulk = store.bulk;
+    if (!bulk) throw new Error('PgStore must offer store.bulk');
+    const batch = [invocation(1, 'kept', 1), invocation(2, 'kept', 2)];
+    await bulk.recordInvocations(batch, { keep: { key: 'checkpoint', value: { line: 2 } } });
+    expect(await store.notes.getState('checkpoint')).toEqual({ line: 2 });
+    // A batch that fails (a conflict) keeps neither its rows nor its state.
+    const conflicting = [invocation(3, 'kept', 3), { ...invocation(1, 'kept', 1), durationSeconds: 9 }];
+    await expect(
+      bulk.recordInvocations(conflicting, { keep: { key: 'checkpoint', value: { line: 4 } } }),
+    ).rejects.toBeInstanceOf(InvocationConflictError);
+    expect(await store.notes.getState('checkpoint')).toEqual({ line: 2 });
+    expect(await store.countInvocations()).toBe(2);
+    await store.close();
+  });
+});
+
+if (!server) {
+  describe('PgStore on the server', () => {
+    it.skip(`needs a PostgreSQL server at ${PG_URL}`, () => {});
+  });
+}
