@@ -38,8 +38,14 @@ const invocation = (i: number, skillName: string, durationSeconds: number): Invo
   id: `${skillName}-${i}`,
   skillName,
   invokedAt: new Date(Date.UTC(2026, 10, 1) + i * 7_000).toISOString(),
+  workflowPath: null,
   completed: true,
   durationSeconds,
+  errorType: null,
+  followUpActions: [],
+  sessionId: null,
+  projectPath: null,
+  userContext: null,
 });
 
 describe.runIf(server)('PgStore on the server', () => {
