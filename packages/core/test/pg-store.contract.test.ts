@@ -1,7 +1,7 @@
 import { type EngineOptions, openStore, type PgStore } from '@skill-metrics/core';
 import { describeAnalyticsContract, describeStoreContract } from '@skill-metrics/core/testing';
+import { dropSchemas, freshSchemaName, PG_URL, pgServerAnswers } from '@skill-metrics/core/testing/pg';
 import { afterAll, describe, it } from 'vitest';
-import { dropSchemas, freshSchemaName, PG_URL, pgServerAnswers } from './pg-server.js';
 
 const server = await pgServerAnswers();
 const schemas: string[] = [];

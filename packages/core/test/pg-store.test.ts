@@ -7,10 +7,10 @@ import {
 } from '@skill-metrics/core';
 import { loadPgMigrations } from '@skill-metrics/core/pg';
 import { seededRandom } from '@skill-metrics/core/testing';
+import { dropSchemas, freshSchemaName, PG_URL, pgServerAnswers } from '@skill-metrics/core/testing/pg';
 import { releaseTogether, startWorker } from '@skill-metrics/core/testing/process';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { dropSchemas, freshSchemaName, PG_URL, pgServerAnswers } from './pg-server.js';
 
 const server = await pgServerAnswers();
 const schemas: string[] = [];

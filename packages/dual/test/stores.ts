@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '@skill-metrics/core';
+import type { AnalyticsStore } from '@skill-metrics/core/contract';
 import type { EngineOptions } from '@skill-metrics/core/engine';
 import {
   type DualStore,
@@ -32,14 +33,25 @@ export function keptLines() {
   return { lines, logger: { warn: (m: string) => lines.push(m), error: (m: string) => lines.push(`error: ${m}`) } };
 }
 
+/** Opens the database side for `paths` (the same database again for the same paths). */
+export type DatabaseOpener = (paths: Paths, engine?: EngineOptions) => Promise<AnalyticsStore>;
+
+const sqliteAt: DatabaseOpener = (paths, engine) => openStore({ path: paths.db, ...engine });
+
 /** Opens both stores on `paths` (the engine's options for both) and a dual store over them. */
 export async function openDual(
   paths: Paths,
-  options: Partial<DualStoreOptions> & { engine?: EngineOptions; mode?: StorageMode; lockStaleMs?: number } = {},
+  options: Partial<DualStoreOptions> & {
+    engine?: EngineOptions;
+    mode?: StorageMode;
+    lockStaleMs?: number;
+    /** The database side. @default a SQLite file at `paths.db` */
+    openDb?: DatabaseOpener;
+  } = {},
 ): Promise<DualStore> {
-  const { engine, mode, lockStaleMs, ...rest } = options;
+  const { engine, mode, lockStaleMs, openDb = sqliteAt, ...rest } = options;
   const legacy = await openLegacyStore({ path: paths.legacy, timeZone: 'UTC', durable: false, lockStaleMs, ...engine });
-  const db = await openStore({ path: paths.db, ...engine });
+  const db = await openDb(paths, engine);
   return openDualStore({ legacy, db, flag: mode, logger: keptLines().logger, ...rest });
 }
 

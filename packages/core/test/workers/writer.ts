@@ -8,8 +8,8 @@
  */
 import { appendFileSync } from 'node:fs';
 import { openStore } from '@skill-metrics/core';
+import { PG_URL } from '@skill-metrics/core/testing/pg';
 import { waitForGo } from '@skill-metrics/core/testing/process';
-import { PG_URL } from '../pg-server.js';
 
 const [command, db, ...rest] = process.argv.slice(2);
 if (!command || !db) throw new Error('usage: writer <open|track|forever> <db> …');

@@ -12,11 +12,14 @@ export interface VerifyOptions {
   timeBudgetMs?: number;
   /** Comparisons running at once, at most; a sampled read beyond it is not compared. @default 4 */
   maxConcurrent?: number;
-  /** The wait before a differing read is asked again, in ms. @default 25 */
+  /** The wait before a differing read is asked again, in ms (doubled at each of up to 3 retries). @default 25 */
   retryDelayMs?: number;
   /** @default Math.random */
   random?: () => number;
 }
+
+/** How many times a differing read is asked again before it counts as a mismatch. */
+const RACE_RETRIES = 3;
 
 /** One read, as the verifier runs it. */
 export interface ShadowRead<T> {
@@ -36,7 +39,7 @@ export interface VerifyStats {
   compared: number;
   matched: number;
   mismatched: number;
-  /** Differed once, agreed when asked again: a write raced the comparison. */
+  /** Differed at first, agreed when asked again: a write raced the comparison. */
   raced: number;
   timedOut: number;
   /** The secondary failed to answer. */
@@ -126,8 +129,10 @@ export class Verifier {
     }
     try {
       let diff = await this.#differences(shadow, primary);
-      if (diff.length > 0) {
-        await new Promise((resolve) => setTimeout(resolve, this.#o.retryDelayMs));
+      // Writes that land between the two reads differ without a fault: ask both again, a few times
+      // and further apart, before a difference counts.
+      for (let retry = 0; diff.length > 0 && retry < RACE_RETRIES; retry++) {
+        await new Promise((resolve) => setTimeout(resolve, this.#o.retryDelayMs * 2 ** retry));
         diff = await this.#differences(shadow, await shadow.fromPrimary());
         if (diff.length === 0) this.stats.raced++;
       }

@@ -1,3 +1,6 @@
+/**
+ * `@skill-metrics/core/testing/pg`: the PostgreSQL server the stores' tests run against. Needs `pg`.
+ */
 import pg from 'pg';
 
 /**
