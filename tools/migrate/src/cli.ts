@@ -37,8 +37,9 @@ ${Object.entries(COMMANDS)
   .join('\n')}
 
 Options of every command:
-  --db PATH   the SQLite database (default .session-buddy/skill_metrics.db)
-  -h, --help  this text
+  --db PATH            the SQLite database (default .session-buddy/skill_metrics.db)
+  --database-url URL   a PostgreSQL database instead (postgres://user@host:5432/name)
+  -h, --help           this text
 
 Exit codes: 0 success, 1 a check found differences, 2 bad usage or unreadable input (nothing written).`;
 

@@ -1,5 +1,3 @@
-import { DEFAULT_DB_PATH } from '@skill-metrics/core';
-
 /** Bad command-line usage: the CLI prints the message and exits with code 2. */
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -7,7 +5,8 @@ export class UsageError extends Error {
 
 /** Options that mean the same in every command. */
 export const commonOptions = {
-  db: { type: 'string', default: DEFAULT_DB_PATH },
+  db: { type: 'string' },
+  'database-url': { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -27,7 +26,7 @@ export const processIo: Io = {
 
 /** What a command is given: its options (common ones included) and its positional arguments. */
 export interface CommandArgs {
-  values: Record<string, string | boolean | undefined> & { db: string };
+  values: Record<string, string | boolean | undefined>;
   positionals: string[];
 }
 

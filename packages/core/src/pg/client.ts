@@ -1,5 +1,11 @@
 import pg from 'pg';
-import { StorageError, StoreBusyError, StoreConnectionError, StoreFullError } from '../contract/errors.js';
+import {
+  StorageError,
+  StoreBusyError,
+  StoreConnectionError,
+  StoreFullError,
+  StoreReadOnlyError,
+} from '../contract/errors.js';
 
 /**
  * The PostgreSQL connection: a `pg` pool whose every connection works in the store's schema, and
@@ -18,13 +24,20 @@ const types = {
 };
 
 /** A pool on `url` whose connections find the store's tables in `schema`, named `applicationName` on the server. */
-export function openPool(url: string, schema: string, max: number, applicationName: string): pg.Pool {
+export function openPool(
+  url: string,
+  schema: string,
+  max: number,
+  applicationName: string,
+  readonly: boolean,
+): pg.Pool {
   const pool = new pg.Pool({
     connectionString: url,
     max,
     types,
     application_name: applicationName,
-    options: `-c search_path=${quoteIdent(schema)}`,
+    // Read-only connections: the server itself refuses every write.
+    options: `-c search_path=${quoteIdent(schema)}${readonly ? ' -c default_transaction_read_only=on' : ''}`,
   });
   // An idle connection that the server drops must not take the process down with it.
   pool.on('error', () => {});
@@ -102,6 +115,7 @@ export function pgStorageError(error: unknown, where: string): StorageError {
     return new StoreBusyError(message, { cause: error, code: 'STORE_BUSY' });
   }
   if (state === '53100') return new StoreFullError(message, { cause: error });
+  if (state === '25006') return new StoreReadOnlyError(`${message} (opened read-only)`, { cause: error });
   return new StorageError('STORE_FAILED', message, false, { cause: error });
 }
 

@@ -3,6 +3,7 @@ import type pg from 'pg';
 import {
   describe,
   InvalidInputError,
+  MigrationError,
   SkillMetricsError,
   StoreClosedError,
   StoreOpenError,
@@ -10,17 +11,18 @@ import {
 import type { StoreNotes } from '../contract/notes.js';
 import { checkOptions, checkText } from '../engine/checks.js';
 import { checkEngineOptions, ENGINE_OPTIONS, type EngineOptions, EngineStore } from '../engine/store.js';
+import { type AppliedMigration, migrationsToApply } from '../migrations/runner.js';
 import * as pgSchema from '../schema/pg.js';
 import { PgBackend } from './backend.js';
 import { describeUrl, openPool, pgStorageError } from './client.js';
-import { migratePg } from './migrations.js';
+import { loadPgMigrations, migratePg, readAppliedPg } from './migrations.js';
 import { pgNotes } from './notes.js';
 
 /** How many invocations `recordInvocations` commits at a time on PostgreSQL. */
 export const PG_IMPORT_CHUNK = 2000;
 
 export interface PgStoreOptions extends EngineOptions {
-  /** The server, as a `postgres://` (or `postgresql://`) URL. */
+  /** The server, as a `postgres://` (or `postgresql://`) URL; `?schema=NAME` in it names the schema. */
   url: string;
   /**
    * The schema that holds the store's tables; created, with the tables, if missing.
@@ -31,9 +33,22 @@ export interface PgStoreOptions extends EngineOptions {
   poolSize?: number;
   /** The name the store's connections give the server (`pg_stat_activity.application_name`). @default 'skill-metrics' */
   applicationName?: string;
+  /**
+   * Opens an existing, up-to-date database for reading only: nothing is created or migrated, and
+   * the server refuses every write (`StoreReadOnlyError`).
+   * @default false
+   */
+  readonly?: boolean;
 }
 
-const OPTIONS: ReadonlySet<string> = new Set(['url', 'schema', 'poolSize', 'applicationName', ...ENGINE_OPTIONS]);
+const OPTIONS: ReadonlySet<string> = new Set([
+  'url',
+  'schema',
+  'poolSize',
+  'applicationName',
+  'readonly',
+  ...ENGINE_OPTIONS,
+]);
 
 export type PgDb = NodePgDatabase<typeof pgSchema>;
 
@@ -50,6 +65,7 @@ export class PgStore extends EngineStore {
   readonly migrationsApplied: number[];
   readonly notes: StoreNotes;
   readonly #db: PgDb;
+  readonly #pool: pg.Pool;
 
   /** Use `openPgStore`. */
   constructor(opened: OpenedPg, options: EngineOptions) {
@@ -60,6 +76,20 @@ export class PgStore extends EngineStore {
     this.migrationsApplied = opened.migrationsApplied;
     this.notes = pgNotes(opened.pool, clock, opened.where, () => this.closed);
     this.#db = drizzle({ client: opened.pool, schema: pgSchema });
+    this.#pool = opened.pool;
+  }
+
+  /** The migrations applied to this database, oldest first. */
+  async appliedMigrations(): Promise<AppliedMigration[]> {
+    if (this.closed) throw new StoreClosedError();
+    const client = await this.#pool.connect();
+    try {
+      return await readAppliedPg(client);
+    } catch (error) {
+      throw pgStorageError(error, this.url);
+    } finally {
+      client.release();
+    }
   }
 
   /** The Drizzle database over this store's pool, for queries of your own (read-only use). */
@@ -84,7 +114,12 @@ export async function openPgStore(options: PgStoreOptions): Promise<PgStore> {
   if (!/^postgres(ql)?:\/\//.test(url)) {
     throw new InvalidInputError('url', `must be a postgres:// or postgresql:// URL, got ${describe(url)}`);
   }
-  const schema = o.schema === undefined ? 'public' : checkText(o.schema, 'schema');
+  // The schema may come in the URL too (`postgres://host/db?schema=metrics`), as a CLI gives it.
+  const { url: serverUrl, schema: inUrl } = splitSchema(url);
+  if (inUrl !== undefined && o.schema !== undefined && o.schema !== inUrl) {
+    throw new InvalidInputError('schema', `is ${describe(o.schema)}, but the url names schema ${describe(inUrl)}`);
+  }
+  const schema = o.schema === undefined ? (inUrl ?? 'public') : checkText(o.schema, 'schema');
   if (schema.length === 0 || schema.length > 63) {
     throw new InvalidInputError('schema', `must be a name of 1 to 63 characters, got ${describe(schema)}`);
   }
@@ -94,13 +129,18 @@ export async function openPgStore(options: PgStoreOptions): Promise<PgStore> {
   }
   const applicationName =
     o.applicationName === undefined ? 'skill-metrics' : checkText(o.applicationName, 'applicationName');
-  const where = schema === 'public' ? describeUrl(url) : `${describeUrl(url)} (schema ${schema})`;
-  const pool = openPool(url, schema, poolSize, applicationName);
+  const readonly = o.readonly ?? false;
+  if (typeof readonly !== 'boolean') {
+    throw new InvalidInputError('readonly', `must be a boolean, got ${describe(readonly)}`);
+  }
+  const where = schema === 'public' ? describeUrl(serverUrl) : `${describeUrl(serverUrl)} (schema ${schema})`;
+  const pool = openPool(serverUrl, schema, poolSize, applicationName, readonly);
   try {
     const client = await pool.connect();
-    let migrationsApplied: number[];
+    let migrationsApplied: number[] = [];
     try {
-      migrationsApplied = await migratePg(client, schema, where);
+      if (readonly) await refuseUnready(client, where);
+      else migrationsApplied = await migratePg(client, schema, where);
     } finally {
       client.release();
     }
@@ -110,4 +150,30 @@ export async function openPgStore(options: PgStoreOptions): Promise<PgStore> {
     if (error instanceof SkillMetricsError) throw error;
     throw new StoreOpenError(where, pgStorageError(error, where).message, { cause: error });
   }
+}
+
+/** A database opened read-only must hold the store's tables, every migration applied. */
+async function refuseUnready(client: pg.ClientBase, where: string): Promise<void> {
+  const applied = await readAppliedPg(client);
+  if (applied.length === 0) throw new StoreOpenError(where, 'holds no skill-metrics database (no schema_migrations)');
+  const pending = migrationsToApply(applied, loadPgMigrations(), where);
+  if (pending.length > 0) {
+    throw new MigrationError(
+      `${where} needs ${pending.length} migration(s) this version ships; open it once without readonly to apply them`,
+    );
+  }
+}
+
+/** The URL without its `schema` parameter, and that parameter. */
+function splitSchema(url: string): { url: string; schema: string | undefined } {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new InvalidInputError('url', 'is not a valid URL');
+  }
+  const schema = parsed.searchParams.get('schema') ?? undefined;
+  if (schema === undefined) return { url, schema };
+  parsed.searchParams.delete('schema');
+  return { url: parsed.toString(), schema };
 }

@@ -14,7 +14,7 @@ import type { StoreNotes } from '../contract/notes.js';
 import { checkOptions, checkText } from '../engine/checks.js';
 import { checkEngineOptions, ENGINE_OPTIONS, type EngineOptions, EngineStore } from '../engine/store.js';
 import { SqliteBackend } from './backend.js';
-import { migrate, pendingMigrations } from './migrations.js';
+import { type AppliedMigration, migrate, pendingMigrations, readApplied } from './migrations.js';
 import { sqliteNotes } from './notes.js';
 import { type Db, schema } from './statements.js';
 
@@ -62,6 +62,7 @@ export class SqliteStore extends EngineStore {
   /** Notes and state the tools around the store keep in its database (see `StoreNotes`). */
   readonly notes: StoreNotes;
   readonly #db: Db;
+  readonly #client: Database.Database;
 
   constructor(options: SqliteStoreOptions = {}) {
     const opened = openDatabase(options);
@@ -74,6 +75,13 @@ export class SqliteStore extends EngineStore {
     this.migrationsApplied = opened.migrationsApplied;
     this.notes = sqliteNotes(opened.client, opened.clock, opened.busyTimeoutMs, () => this.closed);
     this.#db = opened.db;
+    this.#client = opened.client;
+  }
+
+  /** The migrations applied to this database, oldest first. */
+  async appliedMigrations(): Promise<AppliedMigration[]> {
+    if (this.closed) throw new StoreClosedError();
+    return readApplied(this.#client);
   }
 
   /** The Drizzle database over this store's connection, for queries of your own (read-only use). */

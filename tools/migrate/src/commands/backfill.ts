@@ -1,9 +1,9 @@
-import { openStore } from '@skill-metrics/core';
 import { checkConsistency } from '@skill-metrics/dual';
 import { backfill } from '../backfill/backfill.js';
 import { progressView } from '../backfill/progress.js';
 import { type Command, intOption, stringOption } from '../options.js';
 import { count, printBackfillReport } from './backfill-summary.js';
+import { databaseArg, openDatabase } from './database.js';
 import { legacyFileArg, timeZoneArg } from './open.js';
 
 export const backfillCommand: Command = {
@@ -21,7 +21,8 @@ export const backfillCommand: Command = {
     const timeZone = timeZoneArg(stringOption(args, 'tz'));
     const batchSize = intOption(args, 'batch');
     const dryRun = args.values['dry-run'] === true;
-    const db = await openStore({ path: args.values.db });
+    const target = databaseArg(args);
+    const db = await openDatabase(target);
     const stop = new AbortController();
     const onInterrupt = () => stop.abort();
     process.once('SIGINT', onInterrupt);
@@ -38,7 +39,7 @@ export const backfillCommand: Command = {
         signal: stop.signal,
       });
       view.stop();
-      printBackfillReport(report, { database: db.path, zoneGiven: timeZone !== undefined }, io);
+      printBackfillReport(report, { database: target.name, zoneGiven: timeZone !== undefined }, io);
       if (report.stopped) return 130;
       if (dryRun) return 0;
       const check = await checkConsistency({ legacyFile: file, timeZone: report.timeZone }, db);

@@ -18,6 +18,7 @@ import {
   temporaryBeside,
   verifyCopy,
 } from '../sqlite-file.js';
+import { databaseArg, sqliteFileOnly } from './database.js';
 
 /** How long the source's read waits for another process's checkpoint or recovery, in ms. */
 const SOURCE_BUSY_MS = 5000;
@@ -29,7 +30,7 @@ export const backupCommand: Command = {
   positionals: [1, 1],
   async run(args, io) {
     const started = performance.now();
-    const source = databaseFileArg(args.values.db);
+    const source = databaseFileArg(sqliteFileOnly(databaseArg(args), 'backup', 'back the server up with pg_dump'));
     const out = resolve(args.positionals[0] as string);
     checkDatabaseFile(source, 'database');
     if (sameFile(source, out)) throw new UsageError(`the backup cannot be written over its own database ${source}`);

@@ -2,7 +2,8 @@ import { SkillMetricsError } from '@skill-metrics/core';
 import { checkConsistency } from '@skill-metrics/dual';
 import { type Command, stringOption } from '../options.js';
 import { lastMismatchSeq, saveCheckSummary, summarizeCheck } from '../rollout/evidence.js';
-import { legacyFileArg, openForReading, timeZoneArg } from './open.js';
+import { databaseArg, openForReading } from './database.js';
+import { legacyFileArg, timeZoneArg } from './open.js';
 import { writeReportFiles } from './report-files.js';
 
 export const checkCommand: Command = {
@@ -13,7 +14,8 @@ export const checkCommand: Command = {
   async run(args, io) {
     const file = legacyFileArg(args.positionals[0] as string);
     const timeZone = timeZoneArg(stringOption(args, 'tz'));
-    const db = await openForReading(args.values.db);
+    const target = databaseArg(args);
+    const db = await openForReading(target);
     try {
       const startedAtMs = Date.now();
       const mismatchSeq = await lastMismatchSeq(db);
@@ -25,7 +27,7 @@ export const checkCommand: Command = {
       io.out(report.toMarkdown());
       if (out !== undefined) io.out(`\nreport: ${writeReportFiles(report, out).json}, report.md, report.html`);
       // The evidence `rollout advance` asks for; the check's own answer stands without it.
-      await saveCheckSummary(db.path, summarizeCheck(report, startedAtMs, mismatchSeq)).catch((error: unknown) => {
+      await saveCheckSummary(target, summarizeCheck(report, startedAtMs, mismatchSeq)).catch((error: unknown) => {
         if (!(error instanceof SkillMetricsError)) throw error;
         io.err(`skill-metrics: the check's summary for rollout is not saved: ${error.message}`);
       });

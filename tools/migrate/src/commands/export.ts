@@ -4,7 +4,7 @@ import { InvalidInputError } from '@skill-metrics/core';
 import type { Command } from '../options.js';
 import { outputFileArg } from '../output-file.js';
 import { count } from './backfill-summary.js';
-import { openForReading } from './open.js';
+import { type DatabaseTarget, databaseArg, openForReading } from './database.js';
 
 export const exportCommand: Command = {
   summary: "the legacy tracker's export_metrics JSON: summary, skills, every invocation",
@@ -13,8 +13,9 @@ export const exportCommand: Command = {
   positionals: [1, 1],
   async run(args, io) {
     const started = performance.now();
-    const out = exportFileArg(args.positionals[0] as string, args.values.db);
-    const store = await openForReading(args.values.db);
+    const target = databaseArg(args);
+    const out = exportFileArg(args.positionals[0] as string, target);
+    const store = await openForReading(target);
     try {
       const written = await store.exportMetrics(out);
       io.out(`export:       ${out} (${(statSync(out).size / 1e6).toFixed(1)} MB)`);
@@ -32,7 +33,7 @@ export const exportCommand: Command = {
  * The file the export is written to, checked before the database is opened: a writable place that
  * is not the database itself (the export replaces what is at its path).
  */
-function exportFileArg(path: string, db: string): string {
+function exportFileArg(path: string, target: DatabaseTarget): string {
   let out: string;
   try {
     out = outputFileArg(path, 'export');
@@ -41,7 +42,8 @@ function exportFileArg(path: string, db: string): string {
     if (error instanceof InvalidInputError) throw new InvalidInputError('the export', error.problem);
     throw error;
   }
-  const database = resolve(db);
+  if (target.kind !== 'sqlite') return out;
+  const database = resolve(target.path);
   const same = (a: string, b: string) => {
     if (a === b) return true;
     try {

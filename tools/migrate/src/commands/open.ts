@@ -1,6 +1,5 @@
-import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { openStore, type SqliteStore } from '@skill-metrics/core';
 import { checkTimeZone } from '@skill-metrics/json-legacy';
 import { UsageError } from '../options.js';
 
@@ -13,13 +12,6 @@ export class MissingFileError extends Error {
   ) {
     super(`no ${what} at ${path}`);
   }
-}
-
-/** Opens an existing database for reading: a missing one is named, and nothing is created. */
-export async function openForReading(db: string): Promise<SqliteStore> {
-  if (db === ':memory:') throw new UsageError('--db :memory: holds nothing to read; give a database file');
-  if (!existsSync(resolve(db))) throw new MissingFileError(resolve(db), 'database');
-  return openStore({ path: db, readonly: true });
 }
 
 /** The legacy file a command reads: it must exist and be a file (checked before anything is opened). */

@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
-import { openStore } from '@skill-metrics/core';
 import { openDualStore } from '@skill-metrics/dual';
 import { DEFAULT_LEGACY_PATH, openLegacyStore } from '@skill-metrics/json-legacy';
 import { type Command, stringOption } from '../options.js';
+import { databaseArg, openDatabase } from './database.js';
 import { legacyFileArg, timeZoneArg } from './open.js';
 
 export const repairCommand: Command = {
@@ -14,10 +14,11 @@ export const repairCommand: Command = {
     const file = legacyFileArg(args.positionals[0] ?? resolve(DEFAULT_LEGACY_PATH));
     const timeZone = timeZoneArg(stringOption(args, 'tz'));
     const legacy = await openLegacyStore({ path: file, ...(timeZone === undefined ? {} : { timeZone }) });
-    const store = await openDualStore({ legacy, db: await openStore({ path: args.values.db }), flag: 'legacy' });
+    const target = databaseArg(args);
+    const store = await openDualStore({ legacy, db: await openDatabase(target), flag: 'legacy' });
     try {
       const r = await store.repair();
-      io.out(`Repaired ${file} and ${args.values.db}`);
+      io.out(`Repaired ${file} and ${target.name}`);
       io.out(`checked:   ${r.checked.legacy} in the file, ${r.checked.db} in the database`);
       io.out(`copied:    ${r.copied.legacy} into the file, ${r.copied.db} into the database`);
       io.out(`completed: ${r.completed.legacy} in the file, ${r.completed.db} in the database`);

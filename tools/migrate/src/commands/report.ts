@@ -3,7 +3,7 @@ import { type Command, stringOption } from '../options.js';
 import { outputFileArg, writeFileAtomically } from '../output-file.js';
 import { gatherReportFigures } from '../report/figures.js';
 import { renderReportPage } from '../report/html.js';
-import { openForReading } from './open.js';
+import { databaseArg, openForReading } from './database.js';
 
 export const reportCommand: Command = {
   summary: 'print the metrics report; --html writes it as a self-contained page',
@@ -13,7 +13,7 @@ export const reportCommand: Command = {
   async run(args, io) {
     const html = stringOption(args, 'html');
     const page = html === undefined ? undefined : outputFileArg(html, 'html');
-    const store = await openForReading(args.values.db);
+    const store = await openForReading(databaseArg(args));
     try {
       if (page === undefined) {
         io.out(await store.generateReport());

@@ -15,6 +15,7 @@ import {
   temporaryBeside,
   verifyCopy,
 } from '../sqlite-file.js';
+import { databaseArg, sqliteFileOnly } from './database.js';
 
 export const restoreCommand: Command = {
   summary: 'replace the database with a backup, verified first',
@@ -23,7 +24,7 @@ export const restoreCommand: Command = {
   positionals: [1, 1],
   async run(args, io) {
     const started = performance.now();
-    const target = databaseFileArg(args.values.db);
+    const target = databaseFileArg(sqliteFileOnly(databaseArg(args), 'restore', 'restore with pg_restore'));
     const backup = resolve(args.positionals[0] as string);
     const size = checkDatabaseFile(backup, 'backup');
     if (sameFile(backup, target)) throw new UsageError(`${backup} is the database itself`);

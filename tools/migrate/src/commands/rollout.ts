@@ -1,6 +1,5 @@
-import { existsSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { formatEpochMs, type SqliteStore } from '@skill-metrics/core';
+import { statSync } from 'node:fs';
+import { formatEpochMs } from '@skill-metrics/core';
 import { MODE_ENV, STORAGE_MODES } from '@skill-metrics/dual';
 import { type Command, type CommandArgs, type Io, intOption, stringOption, UsageError } from '../options.js';
 import { advanceBlockers, type Evidence, gatherEvidence, rateText, sideName } from '../rollout/evidence.js';
@@ -16,7 +15,7 @@ import {
   writeFlagFile,
 } from '../rollout/flag-file.js';
 import { advanceStep, backStep, type Step } from '../rollout/steps.js';
-import { openForReading } from './open.js';
+import { type DatabaseTarget, databaseArg, databaseExists, openForReading } from './database.js';
 
 const ACTIONS = ['status', 'set', 'advance', 'back'] as const;
 type Action = (typeof ACTIONS)[number];
@@ -45,15 +44,15 @@ function stepOption(args: CommandArgs): number | undefined {
 
 /** Opens the database to judge by, when it exists; `advance` and `back` require it. */
 async function withEvidence<T>(
-  db: string,
+  target: DatabaseTarget,
   flag: FlagFile,
   required: boolean,
   use: (evidence: Evidence | null) => Promise<T>,
 ): Promise<T> {
-  if (!required && db !== ':memory:' && !existsSync(resolve(db))) return use(null);
-  const store: SqliteStore = await openForReading(db);
+  if (!required && !databaseExists(target)) return use(null);
+  const store = await openForReading(target);
   try {
-    return await use(await gatherEvidence(store, flag));
+    return await use(await gatherEvidence(store, target.name, flag));
   } finally {
     await store.close();
   }
@@ -123,11 +122,11 @@ interface Judging {
 }
 
 async function status(args: CommandArgs, io: Io, where: FlagFileArg, flag: FlagFile, j: Judging): Promise<number> {
-  return withEvidence(args.values.db, flag, false, async (evidence) => {
+  return withEvidence(databaseArg(args), flag, false, async (evidence) => {
     const next = advanceStep(flag.shares, j.step);
     const blockers = evidence
       ? advanceBlockers(evidence, flag, j.maxRate)
-      : [`no database at ${resolve(args.values.db)}: nothing to judge by`];
+      : [`no database at ${databaseArg(args).name}: nothing to judge by`];
     if (args.values.json) {
       io.out(
         JSON.stringify(
@@ -174,7 +173,7 @@ async function set(io: Io, where: FlagFileArg, values: string[]): Promise<number
 }
 
 async function advance(args: CommandArgs, io: Io, where: FlagFileArg, flag: FlagFile, j: Judging): Promise<number> {
-  return withEvidence(args.values.db, flag, true, async (evidence) => {
+  return withEvidence(databaseArg(args), flag, true, async (evidence) => {
     const next = advanceStep(flag.shares, j.step);
     if (next === null) {
       io.out(`nothing to advance: every share in ${where.path} is at db`);
@@ -194,7 +193,7 @@ async function advance(args: CommandArgs, io: Io, where: FlagFileArg, flag: Flag
 }
 
 async function back(args: CommandArgs, io: Io, where: FlagFileArg, flag: FlagFile): Promise<number> {
-  return withEvidence(args.values.db, flag, true, async (evidence) => {
+  return withEvidence(databaseArg(args), flag, true, async (evidence) => {
     const step = backStep(flag.shares);
     if (step === null) {
       io.out(`nothing to step back: every share in ${where.path} is at legacy`);

@@ -1,9 +1,8 @@
-import { notesOf, readApplied } from '@skill-metrics/core';
+import { notesOf } from '@skill-metrics/core';
 import { FLAG_FILE_ENV, GUARDRAIL_KEY, MISMATCH_NOTE, MODE_ENV, OWED_NOTE } from '@skill-metrics/dual';
-import Database from 'better-sqlite3';
 import { CHECKPOINT_KEY } from '../backfill/backfill.js';
 import type { Command } from '../options.js';
-import { openForReading } from './open.js';
+import { databaseArg, openForReading } from './database.js';
 
 /** Where the storage mode comes from in this environment. */
 function flagSource(env: NodeJS.ProcessEnv): string {
@@ -18,15 +17,14 @@ export const statusCommand: Command = {
   options: { json: { type: 'boolean', default: false } },
   positionals: [0, 0],
   async run(args, io) {
-    const store = await openForReading(args.values.db);
+    const target = databaseArg(args);
+    const store = await openForReading(target);
     try {
-      const raw = new Database(store.path, { readonly: true });
-      const applied = readApplied(raw);
-      raw.close();
+      const applied = await store.appliedMigrations();
       const last = applied.at(-1);
       const notes = notesOf(store);
       const status = {
-        database: store.path,
+        database: target.name,
         schemaVersion: last?.version ?? null,
         schemaDescription: last?.description ?? null,
         flag: flagSource(process.env),

@@ -1,7 +1,6 @@
 import {
   formatEpochMs,
   notesOf,
-  openStore,
   type SkillMetricsStore,
   type StoreNote,
   type StoreNotes,
@@ -17,6 +16,7 @@ import {
   type OwedWrite,
   type Side,
 } from '@skill-metrics/dual';
+import { type DatabaseTarget, openDatabase } from '../commands/database.js';
 import type { FlagFile } from './flag-file.js';
 
 /** The store-state key under which `check` keeps the summary of its last run. */
@@ -84,11 +84,11 @@ export function summarizeCheck(report: ConsistencyReport, startedAtMs: number, m
 }
 
 /**
- * Keeps `summary` in the database at `path` (which exists: the check read it). The check itself
- * reads the database read-only; only this one state row is written, through a store of its own.
+ * Keeps `summary` in the database (which exists: the check read it). The check itself reads the
+ * database read-only; only this one state row is written, through a store of its own.
  */
-export async function saveCheckSummary(path: string, summary: CheckSummary): Promise<void> {
-  const store = await openStore({ path });
+export async function saveCheckSummary(target: DatabaseTarget, summary: CheckSummary): Promise<void> {
+  const store = await openDatabase(target);
   try {
     await store.notes.setState(CHECK_KEY, summary);
   } finally {
@@ -125,7 +125,7 @@ function comparingPart(flag: FlagFile): number {
 }
 
 /** What the database says about the rollout so far, read through `store`. */
-export async function gatherEvidence(store: SkillMetricsStore & { path: string }, flag: FlagFile): Promise<Evidence> {
+export async function gatherEvidence(store: SkillMetricsStore, database: string, flag: FlagFile): Promise<Evidence> {
   const notes = notesOf(store);
   const kept = (await notes?.getState(CHECK_KEY)) as CheckSummary | null | undefined;
   const check = kept?.version === 1 ? kept : null;
@@ -143,7 +143,7 @@ export async function gatherEvidence(store: SkillMetricsStore & { path: string }
     ? Math.round((await store.countInvocations({ since: check.startedAt })) * comparingPart(flag))
     : null;
   return {
-    database: store.path,
+    database,
     check:
       check && startedMs !== null
         ? {
