@@ -1,26 +1,25 @@
 import { openStore } from '@skill-metrics/core';
-import { dropSchemas, freshSchemaName, PG_URL, pgServerAnswers } from '@skill-metrics/core/testing/pg';
-import { afterAll, describe, it } from 'vitest';
+import { freshSchemaName, pgTestDatabase } from '@skill-metrics/core/testing/pg';
+import { afterAll } from 'vitest';
 import { describeDualContract } from './dual-contract.js';
 
-// The dual store over a legacy file and PostgreSQL: with the database shadowed (every read compared
-// with the file's) and with the database alone behind the dual store.
-const server = await pgServerAnswers();
+// The dual store over a legacy file and PostgreSQL (the server, or PGlite where there is none): with
+// the database shadowed (every read compared with the file's) and with the database alone behind it.
+const target = await pgTestDatabase();
 /** Each database path's schema: a store reopened on the same paths finds the same tables. */
 const schemas = new Map<string, string>();
-afterAll(() => dropSchemas(schemas.values()));
+afterAll(() => target.close(schemas.values()));
 
-if (server) {
-  describeDualContract(', PostgreSQL', ['verify', 'db'], (paths, engine) => {
+describeDualContract(
+  target.kind === 'server' ? ', PostgreSQL' : ', PGlite',
+  ['verify', 'db'],
+  async (paths, engine) => {
     let schema = schemas.get(paths.db);
     if (schema === undefined) {
       schema = freshSchemaName('dual');
       schemas.set(paths.db, schema);
     }
-    return openStore({ url: PG_URL, schema, ...engine });
-  });
-} else {
-  describe('DualStore over PostgreSQL', () => {
-    it.skip(`needs a PostgreSQL server at ${PG_URL}`, () => {});
-  });
-}
+    await target.free();
+    return openStore({ url: target.url, schema, poolSize: target.poolSize, ...engine });
+  },
+);

@@ -36,8 +36,12 @@ export function openPool(
     max,
     types,
     application_name: applicationName,
-    // Read-only connections: the server itself refuses every write.
-    options: `-c search_path=${quoteIdent(schema)}${readonly ? ' -c default_transaction_read_only=on' : ''}`,
+  });
+  // Set on each new connection, before any query of the store's (a connection runs its queries in
+  // order). Read-only connections: the server itself refuses every write.
+  const setup = `SET search_path TO ${quoteIdent(schema)}${readonly ? '; SET default_transaction_read_only = on' : ''}`;
+  pool.on('connect', (client) => {
+    client.query(setup).catch(() => {}); // a failure here fails the store's next query, typed
   });
   // An idle connection that the server drops must not take the process down with it.
   pool.on('error', () => {});
