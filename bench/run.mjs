@@ -12,6 +12,7 @@ import { results, valueResults } from './harness.mjs';
 import { run as legacyAnalytics } from './legacy-analytics.bench.mjs';
 import { run as legacyReader } from './legacy-reader.bench.mjs';
 import { run as legacyVsPython } from './legacy-vs-python.bench.mjs';
+import { run as postgres } from './pg.bench.mjs';
 import { run as store } from './store.bench.mjs';
 
 const quick = process.argv.includes('--quick');
@@ -26,6 +27,7 @@ await analytics({ quick, part: 'write cost' });
 await store({ quick });
 await analytics({ quick, part: 'reads' });
 await flat({ quick });
+await postgres({ quick });
 console.log('');
 await legacyReader({ quick });
 await legacyAnalytics({ quick });

@@ -134,19 +134,29 @@ describe.runIf(server)('PgStore on the server', () => {
       () => 'finished',
       (e: unknown) => e,
     );
-    // The connection killed inside a chunk's transaction, once the first chunk is in (39 to go).
-    let settled = false;
-    void importing.finally(() => {
-      settled = true;
-    });
-    while (!settled) {
-      const [busy] = await onServer<{ pid: number }>(
-        `SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND state IN ('active', 'idle in transaction')
-           AND EXISTS (SELECT 1 FROM "${schema}".skill_invocation)`,
+    // The connection killed inside a chunk's transaction, its rows inserted and its figures not yet
+    // written: once a chunk is in, the figures' table is locked, so that the next chunk waits there.
+    while ((await store.countInvocations({ skillName: 'bulk' })) === 0) {
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    const blocker = new pg.Client({ connectionString: PG_URL });
+    await blocker.connect();
+    await blocker.query('BEGIN');
+    await blocker.query(`LOCK TABLE "${schema}".skill_totals IN EXCLUSIVE MODE`);
+    const deadline = Date.now() + 30_000;
+    for (let killed = false; !killed; ) {
+      if (Date.now() > deadline) throw new Error('the import never waited on the locked table');
+      const [waiting] = await onServer<{ pid: number }>(
+        "SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'",
         [applicationName],
       );
-      if (busy && (await onServer('SELECT pg_terminate_backend($1) AS done', [busy.pid]))[0]?.done) break;
+      if (waiting)
+        killed =
+          (await onServer<{ done: boolean }>('SELECT pg_terminate_backend($1) AS done', [waiting.pid]))[0]?.done ===
+          true;
     }
+    await blocker.query('ROLLBACK');
+    await blocker.end();
     const outcome = await importing;
     expect(outcome).toBeInstanceOf(StoreConnectionError);
     expect((outcome as StoreConnectionError).retryable).toBe(true);

@@ -133,6 +133,5 @@ CREATE INDEX "idx_skill_invocation_skill_time" ON "skill_invocation" USING btree
 CREATE INDEX "idx_skill_invocation_session_time" ON "skill_invocation" USING btree ("session_id","invoked_at","id") WHERE "skill_invocation"."session_id" IS NOT NULL;--> statement-breakpoint
 CREATE INDEX "idx_skill_invocation_project_time" ON "skill_invocation" USING btree ("project_path","invoked_at","id") WHERE "skill_invocation"."project_path" IS NOT NULL;--> statement-breakpoint
 CREATE INDEX "idx_skill_timeline_bucket" ON "skill_timeline" USING btree ("bucket_start");--> statement-breakpoint
-CREATE INDEX "idx_skill_workflow_path_rank" ON "skill_workflow_path" USING btree ("invocation_count" DESC,"skill_name","workflow_path");--> statement-breakpoint
 CREATE INDEX "idx_skill_workflow_path_search" ON "skill_workflow_path" USING gin ("search_words");--> statement-breakpoint
 CREATE INDEX "idx_store_note_kind" ON "store_note" USING btree ("kind","seq");

@@ -6,6 +6,7 @@
 export type * from './backend.js';
 export * from './bulk.js';
 export * from './checks.js';
+export * from './counts.js';
 export * from './export.js';
 export * from './memory.js';
 export * from './notes.js';

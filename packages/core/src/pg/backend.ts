@@ -6,16 +6,17 @@ import { formatEpochMs } from '../contract/time.js';
 import type { Invocation, RecordResult, SkillMetrics, TimelineBucket, WorkflowPathMatch } from '../contract/types.js';
 import type { NewInvocation, Outcome, OutcomeOf, StoreBackend } from '../engine/backend.js';
 import type { KeptState } from '../engine/bulk.js';
+import { CountCache, type SkillCounts } from '../engine/counts.js';
 import type { InvocationFilter } from '../engine/query.js';
 import { type CheckedInvocation, recordEach } from '../engine/record.js';
 import type { Clock } from '../engine/store.js';
 import { type TimelineRange, timelineFromRows, toBucketRow } from '../engine/timeline.js';
 import type { ContextKind, ContextSkillTotals, SummaryInput } from '../engine/totals.js';
-import { type FinishedEverywhere, planUpdate } from '../engine/update.js';
+import { type FinishedEverywhere, planUpdate, type TotalsUpdate } from '../engine/update.js';
 import { inTransaction, pgStorageError, type Queryable } from './client.js';
 import { bucketRowOf, hourTotalsOf, lockSkills, storedSkills, writeUpdate } from './figures.js';
 import { SET_STATE, UNSET_STATE } from './notes.js';
-import { SKILL_METRICS_QUERY, searchQuery, skillMetricsOf, whereOf } from './reads.js';
+import { SKILL_METRICS_QUERY, SKILL_ROW_QUERY, searchQuery, skillMetricsOf, whereOf } from './reads.js';
 import {
   FINISH_MANY,
   finishParameters,
@@ -26,6 +27,12 @@ import {
   invocationOfRow,
 } from './rows.js';
 
+/** What a write transaction did, for after it commits. */
+interface Written {
+  update: TotalsUpdate;
+  before: ReadonlyMap<string, number>;
+}
+
 /**
  * The PostgreSQL storage behind `PgStore`. Each write is one transaction on one pooled connection
  * that takes its skills' advisory locks first, then reads what the engine's `planUpdate` needs and
@@ -35,6 +42,8 @@ export class PgBackend implements StoreBackend {
   readonly #pool: pg.Pool;
   readonly #clock: Clock;
   readonly #where: string;
+  /** Each skill's counts as last read, while its total is unchanged (see `CountCache`). */
+  readonly #counts = new CountCache();
 
   constructor(pool: pg.Pool, clock: Clock, where: string) {
     this.#pool = pool;
@@ -60,8 +69,8 @@ export class PgBackend implements StoreBackend {
     return id;
   }
 
-  finish(id: string, given: Outcome | OutcomeOf): Promise<void> {
-    return inTransaction(this.#pool, async (q) => {
+  async finish(id: string, given: Outcome | OutcomeOf): Promise<void> {
+    const written = await inTransaction(this.#pool, async (q) => {
       const { rows } = await q.query<{ skill_name: string; invoked_at: string }>(
         'SELECT skill_name, invoked_at FROM skill_invocation WHERE id = $1',
         [id],
@@ -89,7 +98,7 @@ export class PgBackend implements StoreBackend {
       );
       const row = done.rows[0];
       if (!row) throw new InvocationAlreadyCompletedError(id);
-      await this.#write(q, [
+      return this.#write(q, [
         {
           skillName: stored.skill_name,
           invokedAt: stored.invoked_at,
@@ -103,21 +112,24 @@ export class PgBackend implements StoreBackend {
         },
       ]);
     });
+    this.#committed(written);
   }
 
   record(batch: readonly CheckedInvocation[]): Promise<RecordResult[]> {
     return this.recordKeeping(batch, null);
   }
 
-  recordKeeping(batch: readonly CheckedInvocation[], keep: KeptState | null): Promise<RecordResult[]> {
-    return inTransaction(this.#pool, async (q) => {
-      const results = batch.length > 0 ? await this.#record(q, batch) : [];
+  async recordKeeping(batch: readonly CheckedInvocation[], keep: KeptState | null): Promise<RecordResult[]> {
+    const recorded = await inTransaction(this.#pool, async (q) => {
+      const done = batch.length > 0 ? await this.#record(q, batch) : { results: [], written: null };
       if (keep) {
         if (keep.json === 'null') await q.query(UNSET_STATE, [keep.key]);
         else await q.query(SET_STATE, [keep.key, keep.json, formatEpochMs(this.#clock.now())]);
       }
-      return results;
+      return done;
     });
+    if (recorded.written) this.#committed(recorded.written);
+    return recorded.results;
   }
 
   async invocations(ids: readonly string[]): Promise<Array<Invocation | null>> {
@@ -133,13 +145,19 @@ export class PgBackend implements StoreBackend {
   }
 
   async skillMetrics(skillName: string): Promise<SkillMetrics | null> {
-    const { rows } = await this.#pool.query(`${SKILL_METRICS_QUERY} WHERE t.skill_name = $1`, [skillName]);
-    return rows[0] ? skillMetricsOf(rows[0]) : null;
+    // The skill's row alone, when its counts are held at its total; else the row and its counts in one statement.
+    const { rows } = await this.#pool.query(`${SKILL_ROW_QUERY} WHERE t.skill_name = $1`, [skillName]);
+    const row = rows[0];
+    if (!row) return null;
+    const held = this.#counts.held(skillName, row.total_invocations as number);
+    if (held) return skillMetricsOf(row, held);
+    const full = (await this.#pool.query(`${SKILL_METRICS_QUERY} WHERE t.skill_name = $1`, [skillName])).rows[0];
+    return full ? skillMetricsOf(full, this.#hold(full)) : null;
   }
 
   async allMetrics(): Promise<SkillMetrics[]> {
     const { rows } = await this.#pool.query(`${SKILL_METRICS_QUERY} ORDER BY t.total_invocations DESC, t.skill_name`);
-    return rows.map(skillMetricsOf);
+    return rows.map((row) => skillMetricsOf(row, this.#hold(row)));
   }
 
   async usage(): Promise<SummaryInput[]> {
@@ -260,7 +278,10 @@ export class PgBackend implements StoreBackend {
   }
 
   /** Imports a checked batch inside the caller's transaction; a conflict rejects (and rolls back). */
-  async #record(q: Queryable, batch: readonly CheckedInvocation[]): Promise<RecordResult[]> {
+  async #record(
+    q: Queryable,
+    batch: readonly CheckedInvocation[],
+  ): Promise<{ results: RecordResult[]; written: Written | null }> {
     await lockSkills(
       q,
       batch.map((item) => item.skillName),
@@ -292,14 +313,33 @@ export class PgBackend implements StoreBackend {
       },
     });
     if (completions.size > 0) await q.query(FINISH_MANY, finishParameters([...completions.values()]));
-    if (finished.length > 0) await this.#write(q, finished);
-    return results;
+    return { results, written: finished.length > 0 ? await this.#write(q, finished) : null };
   }
 
-  /** Works out what `finished` changes (the skills locked) and writes it. */
-  async #write(q: Queryable, finished: readonly FinishedEverywhere[]): Promise<void> {
+  /** Works out what `finished` changes (the skills locked) and writes it; gives each skill's total before. */
+  async #write(q: Queryable, finished: readonly FinishedEverywhere[]): Promise<Written> {
     const stored = await storedSkills(q, [...new Set(finished.map((f) => f.skillName))]);
     const update = planUpdate(finished, (name) => stored.get(name), formatEpochMs(this.#clock.now()));
     await writeUpdate(q, update);
+    const before = new Map(
+      update.skills.map((row) => [row.skillName, stored.get(row.skillName)?.totalInvocations ?? 0]),
+    );
+    return { update, before };
+  }
+
+  /** What a write changed, once its transaction has committed: the counts held catch up. */
+  #committed({ update, before }: Written): void {
+    this.#counts.add(update, before);
+  }
+
+  /** Holds the counts of a row read with them (`SKILL_METRICS_QUERY`). */
+  #hold(row: Record<string, unknown>): SkillCounts {
+    const counts = row.counts as Array<['error' | 'action', string, number]>;
+    return this.#counts.hold(
+      row.skill_name as string,
+      row.total_invocations as number,
+      row.paths as Array<[string, number]>,
+      counts,
+    );
   }
 }

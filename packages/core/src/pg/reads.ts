@@ -1,25 +1,28 @@
 import type { SkillMetrics } from '../contract/types.js';
+import type { SkillCounts } from '../engine/counts.js';
 import type { InvocationFilter } from '../engine/query.js';
 import { toSkillMetrics } from '../engine/totals.js';
 
 /** The reads of the PostgreSQL store that take more than a line: a skill's metrics, a filter, a search. */
 
-/** A skill's row with its counts (each as `[key, count]` pairs), in one round trip. */
-export const SKILL_METRICS_QUERY = `
-  SELECT t.skill_name, t.total_invocations, t.completed_invocations, t.abandoned_invocations,
+const SKILL_COLUMNS = `t.skill_name, t.total_invocations, t.completed_invocations, t.abandoned_invocations,
     t.total_duration_seconds, t.first_invoked, t.last_invoked,
-    t.p50_duration_seconds, t.p95_duration_seconds, t.p99_duration_seconds,
+    t.p50_duration_seconds, t.p95_duration_seconds, t.p99_duration_seconds`;
+
+/** A skill's row without its counts. */
+export const SKILL_ROW_QUERY = `SELECT ${SKILL_COLUMNS} FROM skill_totals t`;
+
+/** A skill's row with its counts (paths as `[path, count]`, the others as `[kind, key, count]`), in one statement. */
+export const SKILL_METRICS_QUERY = `
+  SELECT ${SKILL_COLUMNS},
     (SELECT coalesce(json_agg(json_build_array(p.workflow_path, p.invocation_count) ORDER BY p.workflow_path), '[]')
        FROM skill_workflow_path p WHERE p.skill_name = t.skill_name) AS paths,
     (SELECT coalesce(json_agg(json_build_array(c.kind, c.key, c.count) ORDER BY c.kind, c.key), '[]')
        FROM skill_count c WHERE c.skill_name = t.skill_name) AS counts
   FROM skill_totals t`;
 
-export function skillMetricsOf(row: Record<string, unknown>): SkillMetrics {
-  const counts = row.counts as Array<['error' | 'action', string, number]>;
-  // Object.fromEntries defines each key as an own property, `__proto__` included.
-  const countsOf = (kind: 'error' | 'action') =>
-    Object.fromEntries(counts.filter((c) => c[0] === kind).map(([, key, count]) => [key, count]));
+/** A skill's metrics from its row and its counts. */
+export function skillMetricsOf(row: Record<string, unknown>, counts: SkillCounts): SkillMetrics {
   return toSkillMetrics(
     {
       skillName: row.skill_name as string,
@@ -27,9 +30,7 @@ export function skillMetricsOf(row: Record<string, unknown>): SkillMetrics {
       completedInvocations: row.completed_invocations as number,
       abandonedInvocations: row.abandoned_invocations as number,
       totalDurationSeconds: row.total_duration_seconds as number,
-      workflowPaths: Object.fromEntries(row.paths as Array<[string, number]>),
-      commonErrors: countsOf('error'),
-      followUpActions: countsOf('action'),
+      ...counts,
       firstInvoked: row.first_invoked as string | null,
       lastInvoked: row.last_invoked as string | null,
     },

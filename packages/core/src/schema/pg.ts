@@ -75,7 +75,11 @@ export const skillTotals = pgTable('skill_totals', {
   timelineOpenHour: text('timeline_open_hour'),
 });
 
-/** A skill's counts by workflow path; `search_words` holds the path's folded words for the search. */
+/**
+ * A skill's counts by workflow path; `search_words` holds the path's folded words for the search.
+ * No index on the count: an increment then changes no indexed column and is a HOT update, leaving
+ * the GIN index alone (a search sorts its matches instead).
+ */
 export const skillWorkflowPath = pgTable(
   'skill_workflow_path',
   {
@@ -86,7 +90,6 @@ export const skillWorkflowPath = pgTable(
   },
   (t) => [
     primaryKey({ columns: [t.skillName, t.workflowPath] }),
-    index('idx_skill_workflow_path_rank').on(sql`${t.invocationCount} DESC`, t.skillName, t.workflowPath),
     index('idx_skill_workflow_path_search').using('gin', t.searchWords),
   ],
 );

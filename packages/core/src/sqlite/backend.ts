@@ -7,6 +7,7 @@ import { formatEpochMs } from '../contract/time.js';
 import type { Invocation, RecordResult, SkillMetrics, TimelineBucket, WorkflowPathMatch } from '../contract/types.js';
 import type { NewInvocation, Outcome, OutcomeOf, StoreBackend } from '../engine/backend.js';
 import type { KeptState } from '../engine/bulk.js';
+import { CountCache, type SkillCounts } from '../engine/counts.js';
 import type { ExportChunk } from '../engine/export.js';
 import type { InvocationFilter } from '../engine/query.js';
 import { type CheckedInvocation, type RecordSteps, recordEach } from '../engine/record.js';
@@ -21,7 +22,6 @@ import { BatchHours } from './batch-hours.js';
 import { hoursOfDay, hourTotals, putBucket, sumEverySkill } from './buckets.js';
 import { whenFree } from './busy.js';
 import { compileRowsRead } from './compiled.js';
-import { CountCache } from './counts.js';
 import { sqliteStorageError } from './errors.js';
 import { exportPages } from './export-pages.js';
 import { type InvocationRow, invocationColumns, invocationOfRow } from './invocation-rows.js';
@@ -73,7 +73,7 @@ export class SqliteBackend implements StoreBackend {
     this.#db = db;
     const s = prepareStatements(db, client);
     this.#statements = s;
-    this.#counts = new CountCache(s);
+    this.#counts = new CountCache();
     this.#search = new PathSearch(s);
     this.#readTx = client.transaction((read: () => unknown) => read());
     this.#recordSteps = {
@@ -151,7 +151,7 @@ export class SqliteBackend implements StoreBackend {
       if (held) return toSkillMetrics({ ...row, ...held }, row);
       return this.#snapshot(() => {
         const now = s.metricsBySkill.get({ skillName });
-        return now ? toSkillMetrics({ ...now, ...this.#counts.load(skillName, now.totalInvocations) }, now) : null;
+        return now ? toSkillMetrics({ ...now, ...this.#loadCounts(skillName, now.totalInvocations) }, now) : null;
       });
     });
   }
@@ -162,7 +162,7 @@ export class SqliteBackend implements StoreBackend {
         this.#statements.allMetrics.all().map((row) => {
           const counts =
             this.#counts.held(row.skillName, row.totalInvocations) ??
-            this.#counts.load(row.skillName, row.totalInvocations);
+            this.#loadCounts(row.skillName, row.totalInvocations);
           return toSkillMetrics({ ...row, ...counts }, row);
         }),
       ),
@@ -260,6 +260,12 @@ export class SqliteBackend implements StoreBackend {
 
   storageError(error: unknown): StorageError {
     return sqliteStorageError(error, this.#client.name);
+  }
+
+  /** Reads a skill's counts and holds them at `total` (inside the read transaction that read it). */
+  #loadCounts(skillName: string, total: number): SkillCounts {
+    const s = this.#statements;
+    return this.#counts.hold(skillName, total, s.pathCountsOf({ skillName }), s.keyCountsOf({ skillName }));
   }
 
   /** `work`, run again while another connection holds the lock (see `whenFree`). */

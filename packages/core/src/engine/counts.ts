@@ -1,6 +1,5 @@
-import type { SkillTotals } from '../engine/totals.js';
-import type { TotalsUpdate } from '../engine/update.js';
-import type { Statements } from './statements.js';
+import type { SkillTotals } from './totals.js';
+import type { TotalsUpdate } from './update.js';
 
 /** A skill's counts by workflow path, error type and follow-up action. */
 export type SkillCounts = Pick<SkillTotals, 'workflowPaths' | 'commonErrors' | 'followUpActions'>;
@@ -19,12 +18,11 @@ interface Held {
  * `getSkillMetrics` — held while the skill's total is the one they were read at: every count grows
  * with the total, in the same transaction, so an unchanged total means unchanged counts, and another
  * process's write shows as a changed total. This store's own writes are added in place, once they
- * have committed; readers get a frozen copy.
+ * have committed; readers get a frozen copy. A database store reads the counts with the total that
+ * they are held at, in one snapshot.
  */
 export class CountCache {
   readonly #bySkill = new Map<string, Held>();
-
-  constructor(readonly statements: Statements) {}
 
   /** The counts at `total`, if they are the ones held. */
   held(skillName: string, total: number): SkillCounts | undefined {
@@ -32,19 +30,15 @@ export class CountCache {
     return held?.total === total ? snapshotOf(held) : undefined;
   }
 
-  /** Reads the skill's counts (call inside the read transaction that read `total`) and holds them. */
-  load(skillName: string, total: number): SkillCounts {
-    const s = this.statements;
-    const held: Held = {
-      total,
-      paths: new Map(s.pathCountsOf({ skillName })),
-      errors: new Map(),
-      actions: new Map(),
-      snapshot: null,
-    };
-    for (const [kind, key, count] of s.keyCountsOf({ skillName })) {
-      (kind === 'error' ? held.errors : held.actions).set(key, count);
-    }
+  /** Holds the skill's counts as read at `total` (by path; by kind and key) and gives them. */
+  hold(
+    skillName: string,
+    total: number,
+    paths: Iterable<readonly [string, number]>,
+    keyCounts: Iterable<readonly ['error' | 'action', string, number]>,
+  ): SkillCounts {
+    const held: Held = { total, paths: new Map(paths), errors: new Map(), actions: new Map(), snapshot: null };
+    for (const [kind, key, count] of keyCounts) (kind === 'error' ? held.errors : held.actions).set(key, count);
     this.#bySkill.set(skillName, held);
     return snapshotOf(held);
   }
