@@ -5,6 +5,7 @@ import { DurationSketch, exactPercentiles } from '../contract/sketch.js';
 import { formatEpochMs } from '../contract/time.js';
 import type { Invocation, RecordResult, SkillMetrics, TimelineBucket, WorkflowPathMatch } from '../contract/types.js';
 import type { NewInvocation, Outcome, OutcomeOf, StoreBackend } from '../engine/backend.js';
+import { BatchHours } from '../engine/batch-hours.js';
 import type { KeptState } from '../engine/bulk.js';
 import { CountCache, type SkillCounts } from '../engine/counts.js';
 import type { InvocationFilter } from '../engine/query.js';
@@ -282,10 +283,15 @@ export class PgBackend implements StoreBackend {
     q: Queryable,
     batch: readonly CheckedInvocation[],
   ): Promise<{ results: RecordResult[]; written: Written | null }> {
-    await lockSkills(
-      q,
-      batch.map((item) => item.skillName),
+    const skills = [...new Set(batch.map((item) => item.skillName))];
+    await lockSkills(q, skills);
+    // Each skill's latest start before the batch: an hour after it is the batch's alone.
+    const latest = await q.query<{ skill_name: string; latest: string | null }>(
+      `SELECT s AS skill_name, (SELECT max(invoked_at) FROM skill_invocation WHERE skill_name = s) AS latest
+       FROM unnest($1::text[]) AS s`,
+      [skills],
     );
+    const hours = new BatchHours(new Map(latest.rows.map((row) => [row.skill_name, row.latest])));
     const inserted = new Set(
       (await q.query<{ id: string }>(INSERT_NEW, insertParameters(batch))).rows.map((row) => row.id),
     );
@@ -313,14 +319,16 @@ export class PgBackend implements StoreBackend {
       },
     });
     if (completions.size > 0) await q.query(FINISH_MANY, finishParameters([...completions.values()]));
-    return { results, written: finished.length > 0 ? await this.#write(q, finished) : null };
+    if (finished.length === 0) return { results, written: null };
+    hours.add(batch, results);
+    return { results, written: await this.#write(q, finished, hours) };
   }
 
   /** Works out what `finished` changes (the skills locked) and writes it; gives each skill's total before. */
-  async #write(q: Queryable, finished: readonly FinishedEverywhere[]): Promise<Written> {
+  async #write(q: Queryable, finished: readonly FinishedEverywhere[], hours?: BatchHours): Promise<Written> {
     const stored = await storedSkills(q, [...new Set(finished.map((f) => f.skillName))]);
     const update = planUpdate(finished, (name) => stored.get(name), formatEpochMs(this.#clock.now()));
-    await writeUpdate(q, update);
+    await writeUpdate(q, update, hours);
     const before = new Map(
       update.skills.map((row) => [row.skillName, stored.get(row.skillName)?.totalInvocations ?? 0]),
     );

@@ -1,3 +1,4 @@
+import type { BatchHours } from '../engine/batch-hours.js';
 import { searchWords } from '../engine/search.js';
 import { type BucketRow, type BucketTotals, bucketEndOf, sumFinished, sumRows } from '../engine/timeline.js';
 import type { ContextTotals } from '../engine/totals.js';
@@ -164,8 +165,11 @@ export function bucketRowOf(r: Record<string, unknown>): BucketRow {
   ];
 }
 
-/** Writes everything `update` changes. */
-export async function writeUpdate(q: Queryable, update: TotalsUpdate): Promise<void> {
+/**
+ * Writes everything `update` changes. An import gives its `BatchHours`: the hours that hold only its
+ * new invocations are summed from them, and only the others read back.
+ */
+export async function writeUpdate(q: Queryable, update: TotalsUpdate, batch?: BatchHours): Promise<void> {
   if (update.skills.length > 0) await q.query(UPSERT_SKILLS, skillColumns(update.skills));
   if (update.paths.length > 0) {
     await q.query(ADD_PATHS, [
@@ -190,9 +194,16 @@ export async function writeUpdate(q: Queryable, update: TotalsUpdate): Promise<v
     );
   }
   if (update.hours.length > 0) {
-    const ranges = update.hours.map(([s, hour]) => [s, hour, bucketEndOf(hour, 'hour')] as const);
-    const finished = await finishedIn(q, ranges);
-    await putAll(q, 'skill_timeline', true, update.hours, (i, hour) => sumFinished(hour, finished[i] ?? []));
+    const totals = update.hours.map(([s, hour]) => batch?.fromBatch(s, hour) ?? null);
+    const unknown = update.hours.filter((_, i) => totals[i] === null);
+    const finished = await finishedIn(
+      q,
+      unknown.map(([s, hour]) => [s, hour, bucketEndOf(hour, 'hour')] as const),
+    );
+    let next = 0;
+    await putAll(q, 'skill_timeline', true, update.hours, (i, hour) => {
+      return totals[i] ?? sumFinished(hour, finished[next++] ?? []);
+    });
   }
   if (update.days.length > 0) {
     const ranges = update.days.map(([s, day]) => [s, day, bucketEndOf(day, 'day')] as const);

@@ -1,11 +1,12 @@
 import type Database from 'better-sqlite3';
-import { and, asc, eq, isNotNull, isNull, type SQL, sql } from 'drizzle-orm';
+import { and, asc, sql } from 'drizzle-orm';
 import { InvocationAlreadyCompletedError, type StorageError, UnknownInvocationError } from '../contract/errors.js';
 import { uuidv7 } from '../contract/ids.js';
 import { DurationSketch, exactPercentiles } from '../contract/sketch.js';
 import { formatEpochMs } from '../contract/time.js';
 import type { Invocation, RecordResult, SkillMetrics, TimelineBucket, WorkflowPathMatch } from '../contract/types.js';
 import type { NewInvocation, Outcome, OutcomeOf, StoreBackend } from '../engine/backend.js';
+import { BatchHours } from '../engine/batch-hours.js';
 import type { KeptState } from '../engine/bulk.js';
 import { CountCache, type SkillCounts } from '../engine/counts.js';
 import type { ExportChunk } from '../engine/export.js';
@@ -13,21 +14,20 @@ import type { InvocationFilter } from '../engine/query.js';
 import { type CheckedInvocation, type RecordSteps, recordEach } from '../engine/record.js';
 import { searchWords } from '../engine/search.js';
 import type { Clock } from '../engine/store.js';
-import { sumRows, type TimelineRange, timelineFromRows, toBucketRow } from '../engine/timeline.js';
+import { bucketEndOf, sumRows, type TimelineRange, timelineFromRows, toBucketRow } from '../engine/timeline.js';
 import type { ContextKind, ContextSkillTotals, SummaryInput } from '../engine/totals.js';
 import { toSkillMetrics } from '../engine/totals.js';
-import { type FinishedEverywhere, planUpdate, type StoredSkill, type TotalsUpdate } from '../engine/update.js';
+import { type FinishedEverywhere, planUpdate, type TotalsUpdate } from '../engine/update.js';
 import { skillInvocation as inv } from '../schema/sqlite.js';
-import { BatchHours } from './batch-hours.js';
 import { hoursOfDay, hourTotals, putBucket, sumEverySkill } from './buckets.js';
 import { whenFree } from './busy.js';
 import { compileRowsRead } from './compiled.js';
 import { sqliteStorageError } from './errors.js';
 import { exportPages } from './export-pages.js';
-import { type InvocationRow, invocationColumns, invocationOfRow } from './invocation-rows.js';
+import { type InvocationRow, invocationColumns, invocationOfRow, whereOf } from './invocation-rows.js';
 import { keepState } from './notes.js';
 import { PathSearch } from './path-search.js';
-import { ALL_SKILLS, type Db, prepareStatements, type Statements, timelineKey } from './statements.js';
+import { ALL_SKILLS, type Db, prepareStatements, type Statements, storedSkillOf, timelineKey } from './statements.js';
 
 const p = sql.placeholder;
 
@@ -316,11 +316,25 @@ export class SqliteBackend implements StoreBackend {
 
   /** Imports a checked batch. Runs inside a transaction; a conflict rolls all of it back. */
   #record(batch: readonly CheckedInvocation[]): Written & { results: RecordResult[] } {
-    const hours = new BatchHours(this.#statements, this.#countInHour, this.#latestStart, batch);
+    const latest = new Map<string, string | null>();
+    for (const { skillName } of batch) {
+      if (!latest.has(skillName)) latest.set(skillName, this.#latestStart.get(skillName) ?? null);
+    }
+    const hours = new BatchHours(latest);
     const { results, finished } = recordEach(batch, this.#recordSteps);
     if (finished.length === 0) return { results, ...NOTHING_WRITTEN };
     hours.add(batch, results);
-    return { results, ...this.#write(finished, (skillName, hour) => hours.totals(skillName, hour)) };
+    const s = this.#statements;
+    const holdsAll = (skillName: string, hour: string) => (inserted: number) =>
+      this.#countInHour.get(skillName, hour, bucketEndOf(hour, 'hour')) === inserted;
+    return {
+      results,
+      ...this.#write(
+        finished,
+        (skillName, hour) =>
+          hours.fromBatch(skillName, hour, holdsAll(skillName, hour)) ?? hourTotals(s, skillName, hour),
+      ),
+    };
   }
 
   /** What a write changed, once its transaction has committed: the counts this store holds catch up. */
@@ -368,35 +382,4 @@ export class SqliteBackend implements StoreBackend {
     for (const c of update.projects) s.upsertProject.run(c);
     return { update, before };
   }
-}
-
-/** A `storedSkill` row as the engine takes it. */
-function storedSkillOf(row: NonNullable<ReturnType<Statements['storedSkill']>>): StoredSkill {
-  const [skillName, total, completed, abandoned, duration, first, last, durationSketch, timelineOpenHour] = row;
-  return {
-    skillName,
-    totalInvocations: total,
-    completedInvocations: completed,
-    abandonedInvocations: abandoned,
-    totalDurationSeconds: duration,
-    firstInvoked: first,
-    lastInvoked: last,
-    durationSketch,
-    timelineOpenHour,
-  };
-}
-
-/** The SQL condition of a listing's filter. */
-function whereOf(filter: InvocationFilter): SQL | undefined {
-  const conditions: SQL[] = [];
-  if (filter.skillName !== undefined) conditions.push(eq(inv.skillName, filter.skillName));
-  if (filter.sessionId !== undefined) conditions.push(eq(inv.sessionId, filter.sessionId));
-  if (filter.projectPath !== undefined) conditions.push(eq(inv.projectPath, filter.projectPath));
-  if (filter.since !== undefined) conditions.push(sql`${inv.invokedAt} >= ${filter.since}`);
-  if (filter.until !== undefined) conditions.push(sql`${inv.invokedAt} < ${filter.until}`);
-  if (filter.status === 'pending') conditions.push(isNull(inv.completedAt));
-  else if (filter.status !== undefined) {
-    conditions.push(and(isNotNull(inv.completedAt), eq(inv.completed, filter.status === 'completed')) as SQL);
-  }
-  return conditions.length > 0 ? and(...conditions) : undefined;
 }

@@ -1,4 +1,6 @@
+import { and, eq, isNotNull, isNull, type SQL, sql } from 'drizzle-orm';
 import type { Invocation } from '../contract/types.js';
+import type { InvocationFilter } from '../engine/query.js';
 import { skillInvocation as inv } from '../schema/sqlite.js';
 
 /** An invocation's columns, in the order `invocationOfRow` reads them. */
@@ -55,4 +57,19 @@ export function invocationOfRow(row: InvocationRow): Invocation {
     userContext: row[11] === null ? null : JSON.parse(row[11]),
     status: completedAt === null ? 'pending' : completed ? 'completed' : 'abandoned',
   };
+}
+
+/** The SQL condition of a listing's filter. */
+export function whereOf(filter: InvocationFilter): SQL | undefined {
+  const conditions: SQL[] = [];
+  if (filter.skillName !== undefined) conditions.push(eq(inv.skillName, filter.skillName));
+  if (filter.sessionId !== undefined) conditions.push(eq(inv.sessionId, filter.sessionId));
+  if (filter.projectPath !== undefined) conditions.push(eq(inv.projectPath, filter.projectPath));
+  if (filter.since !== undefined) conditions.push(sql`${inv.invokedAt} >= ${filter.since}`);
+  if (filter.until !== undefined) conditions.push(sql`${inv.invokedAt} < ${filter.until}`);
+  if (filter.status === 'pending') conditions.push(isNull(inv.completedAt));
+  else if (filter.status !== undefined) {
+    conditions.push(and(isNotNull(inv.completedAt), eq(inv.completed, filter.status === 'completed')) as SQL);
+  }
+  return conditions.length > 0 ? and(...conditions) : undefined;
 }

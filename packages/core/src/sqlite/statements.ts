@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { and, asc, desc, eq, gte, isNotNull, isNull, lt, sql } from 'drizzle-orm';
+import type { StoredSkill } from '../engine/update.js';
 import { skillInvocation as inv, skillCount, skillTotals as st, skillWorkflowPath as swp } from '../schema/sqlite.js';
 import { compileRowRead, compileRowsRead, compileWrite } from './compiled.js';
 import { contextStatements } from './context-statements.js';
@@ -258,3 +259,19 @@ export function prepareStatements(db: Db, client: Database.Database) {
 }
 
 export type Statements = ReturnType<typeof prepareStatements>;
+
+/** A `storedSkill` row as the engine takes it. */
+export function storedSkillOf(row: NonNullable<ReturnType<Statements['storedSkill']>>): StoredSkill {
+  const [skillName, total, completed, abandoned, duration, first, last, durationSketch, timelineOpenHour] = row;
+  return {
+    skillName,
+    totalInvocations: total,
+    completedInvocations: completed,
+    abandonedInvocations: abandoned,
+    totalDurationSeconds: duration,
+    firstInvoked: first,
+    lastInvoked: last,
+    durationSketch,
+    timelineOpenHour,
+  };
+}

@@ -1,10 +1,7 @@
-import type Database from 'better-sqlite3';
 import type { RecordResult } from '../contract/types.js';
-import type { CheckedInvocation } from '../engine/record.js';
-import { compareText } from '../engine/text.js';
-import { type BucketTotals, bucketEndOf, bucketStartOf, sumFinished } from '../engine/timeline.js';
-import { hourTotals } from './buckets.js';
-import type { Statements } from './statements.js';
+import type { CheckedInvocation } from './record.js';
+import { compareText } from './text.js';
+import { type BucketTotals, bucketStartOf, sumFinished } from './timeline.js';
 
 /** A batch's new invocations of one skill and hour: how many, and the finished ones as summed. */
 interface HourGroup {
@@ -24,7 +21,8 @@ const byStartThenId = (a: CheckedInvocation, b: CheckedInvocation) =>
  * An hour's totals are summed from its invocations when it closes. Within an import, most hours a
  * batch closes hold that batch's new invocations and nothing else: those are summed from the batch
  * in memory, in the order the table's index gives them (so that every sum is the very same), and
- * only the other hours are read back from the table.
+ * only the other hours are read back from the table. A database store reads each skill's latest
+ * start before the batch is written: an hour after it holds nothing else.
  */
 export class BatchHours {
   /** Skill → hour start → the batch's new invocations of that hour. */
@@ -32,17 +30,9 @@ export class BatchHours {
   /** Skill → the latest start stored before the batch (null: none), read as the batch begins. */
   readonly #latestBefore: ReadonlyMap<string, string | null>;
 
-  /** To be made inside the batch's transaction, before the batch is written. */
-  constructor(
-    readonly statements: Statements,
-    readonly countInHour: Database.Statement<[string, string, string], number>,
-    latestStart: Database.Statement<[string], string | null>,
-    batch: readonly CheckedInvocation[],
-  ) {
-    const latest = new Map<string, string | null>();
-    for (const item of batch)
-      if (!latest.has(item.skillName)) latest.set(item.skillName, latestStart.get(item.skillName) ?? null);
-    this.#latestBefore = latest;
+  /** `latestBefore`: each skill's latest start stored (null: none), read in the batch's transaction before it is written. */
+  constructor(latestBefore: ReadonlyMap<string, string | null>) {
+    this.#latestBefore = latestBefore;
   }
 
   /** Takes in what the batch inserted (`results[i]` is the outcome of `batch[i]`). */
@@ -66,20 +56,25 @@ export class BatchHours {
     }
   }
 
-  /** One skill's totals for one hour: from the batch when it holds every invocation of the hour. */
-  totals(skillName: string, hour: string): BucketTotals {
+  /**
+   * One skill's totals for one hour, summed from the batch when it holds every invocation of the
+   * hour: nothing was stored from the hour's start on, or `holdsAll(inserted)` (given how many the
+   * batch inserted into the hour) says so. Null when the hour must be read back.
+   */
+  fromBatch(skillName: string, hour: string, holdsAll?: (inserted: number) => boolean): BucketTotals | null {
     const group = this.#groups.get(skillName)?.get(hour);
-    if (group && this.#onlyNew(skillName, hour, group)) {
-      if (!group.ordered) {
-        group.finished.sort(byStartThenId);
-        group.ordered = true;
-      }
-      return sumFinished(
-        hour,
-        group.finished.map((inv) => [inv.completed, inv.durationSeconds] as const),
-      );
+    if (!group) return null;
+    const latest = this.#latestBefore.get(skillName);
+    const alone = latest === null || (latest !== undefined && latest < hour) || holdsAll?.(group.inserted) === true;
+    if (!alone) return null;
+    if (!group.ordered) {
+      group.finished.sort(byStartThenId);
+      group.ordered = true;
     }
-    return hourTotals(this.statements, skillName, hour);
+    return sumFinished(
+      hour,
+      group.finished.map((inv) => [inv.completed, inv.durationSeconds] as const),
+    );
   }
 
   #group(item: CheckedInvocation): HourGroup {
@@ -95,13 +90,5 @@ export class BatchHours {
       hours.set(hour, group);
     }
     return group;
-  }
-
-  /** Whether the hour holds the batch's new invocations and no other. */
-  #onlyNew(skillName: string, hour: string, group: HourGroup): boolean {
-    const latest = this.#latestBefore.get(skillName);
-    // Nothing stored from this hour on: the hour is the batch's alone, with no need to count.
-    if (latest === null || (latest !== undefined && latest < hour)) return true;
-    return this.countInHour.get(skillName, hour, bucketEndOf(hour, 'hour')) === group.inserted;
   }
 }
