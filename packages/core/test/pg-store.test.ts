@@ -1,4 +1,5 @@
 import {
+  InvalidInputError,
   InvocationConflictError,
   type InvocationInput,
   openStore,
@@ -87,6 +88,26 @@ describe.runIf(server)('PgStore on the server', () => {
     await store.close();
   }, 180_000);
 
+  it('never deadlocks on two skill names of one lock key: batches of both, from two stores at once', async () => {
+    // hashtext('s14208') = hashtext('s189525'), and 's15' sorts between them.
+    const schema = newSchema('collide');
+    const [a, b] = [await openStore({ url: PG_URL, schema }), await openStore({ url: PG_URL, schema })];
+    const batch = (i: number, names: readonly string[]) => names.map((name) => invocation(i, name, 1));
+    // Before the locks were taken in the order of their keys, about a third of these failed.
+    await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        i % 2 === 0
+          ? (a as PgStore).recordInvocations(batch(i, ['s14208', 's15']))
+          : (b as PgStore).recordInvocations(batch(i, ['s15', 's189525'])),
+      ),
+    );
+    expect((await a.getSkillMetrics('s15'))?.totalInvocations).toBe(40);
+    expect((await a.getSkillMetrics('s14208'))?.totalInvocations).toBe(20);
+    expect((await a.getSkillMetrics('s189525'))?.totalInvocations).toBe(20);
+    await a.close();
+    await b.close();
+  }, 60_000);
+
   it("keeps p50, p95 and p99 within 1 % of the server's own percentile_cont", async () => {
     const schema = newSchema('percentiles');
     const store = await openStore({ url: PG_URL, schema });
@@ -173,6 +194,27 @@ describe.runIf(server)('PgStore on the server', () => {
     );
     await store.close();
   }, 120_000);
+
+  it('refuses text PostgreSQL cannot keep (U+0000) with a typed error, and finds a path by a word past its longest lexeme', async () => {
+    const store = await openStore({ url: PG_URL, schema: newSchema('text') });
+    for (const input of [
+      invocation(1, 'nul\u0000skill', 1),
+      { ...invocation(2, 'kept', 1), userContext: { note: 'a\u0000b' } },
+      { ...invocation(3, 'kept', 1), followUpActions: ['x\u0000'] },
+    ]) {
+      const error = await store.recordInvocation(input).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InvalidInputError);
+      expect((error as InvalidInputError).message).toMatch(/U\+0000/);
+    }
+    expect(await store.countInvocations()).toBe(0);
+
+    // A word of 3,000 bytes: indexed by its longest start that fits, found by a prefix and by itself.
+    const long = 'é'.repeat(1500);
+    await store.recordInvocation({ ...invocation(4, 'kept', 1), workflowPath: `deploy ${long}` });
+    expect((await store.searchWorkflowPaths('éé')).map((m) => m.workflowPath)).toEqual([`deploy ${long}`]);
+    expect((await store.searchWorkflowPaths(`${long} deploy`)).map((m) => m.workflowPath)).toEqual([`deploy ${long}`]);
+    await store.close();
+  });
 
   it('keeps notes and state, and a bulk import keeps its state in the same transaction as its last chunk', async () => {
     const store = (await openStore({ url: PG_URL, schema: newSchema('notes') })) as PgStore;

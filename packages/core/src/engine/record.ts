@@ -94,6 +94,13 @@ export function stableJson(value: unknown): string {
   );
 }
 
+/**
+ * How many invocations a database store's `recordInvocations` commits at a time: about 30 ms of
+ * SQLite's write lock here. PostgreSQL takes the same, so that the sums a chunk adds to a session's
+ * or a project's total are added in the same order in both.
+ */
+export const DATABASE_IMPORT_CHUNK = 2000;
+
 /** How long an import leaves the write lock free between chunks, in ms. */
 const CHUNK_PAUSE_MS = 4;
 

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { InvocationAlreadyCompletedError, type StorageError, UnknownInvocationError } from '../contract/errors.js';
+import { InvocationAlreadyCompletedError, type SkillMetricsError, UnknownInvocationError } from '../contract/errors.js';
 import { uuidv7 } from '../contract/ids.js';
 import { DurationSketch, exactPercentiles } from '../contract/sketch.js';
 import { formatEpochMs } from '../contract/time.js';
@@ -72,12 +72,14 @@ export class PgBackend implements StoreBackend {
 
   async finish(id: string, given: Outcome | OutcomeOf): Promise<void> {
     const written = await inTransaction(this.#pool, async (q) => {
-      const { rows } = await q.query<{ skill_name: string; invoked_at: string }>(
-        'SELECT skill_name, invoked_at FROM skill_invocation WHERE id = $1',
+      const { rows } = await q.query<{ skill_name: string; invoked_at: string; finished: boolean }>(
+        'SELECT skill_name, invoked_at, completed_at IS NOT NULL AS finished FROM skill_invocation WHERE id = $1',
         [id],
       );
       const stored = rows[0];
       if (!stored) throw new UnknownInvocationError(id);
+      // Refused as finished before its outcome is worked out, as on SQLite (the UPDATE below decides).
+      if (stored.finished) throw new InvocationAlreadyCompletedError(id);
       await lockSkills(q, [stored.skill_name]);
       const outcome = typeof given === 'function' ? given({ invokedAt: stored.invoked_at }) : given;
       const done = await q.query<{
@@ -236,7 +238,8 @@ export class PgBackend implements StoreBackend {
         // Each skill's open hour is not in the timeline tables: sum it from its invocations.
         const open = await q.query<{ skill_name: string; open_hour: string }>(
           `SELECT skill_name, timeline_open_hour AS open_hour FROM skill_totals
-           WHERE timeline_open_hour >= $1 AND timeline_open_hour < $2 ${skillName === null ? '' : 'AND skill_name = $3'}`,
+           WHERE timeline_open_hour >= $1 AND timeline_open_hour < $2 ${skillName === null ? '' : 'AND skill_name = $3'}
+           ORDER BY skill_name`,
           values,
         );
         for (const { skill_name, open_hour } of open.rows) {
@@ -274,7 +277,7 @@ export class PgBackend implements StoreBackend {
     await this.#pool.end();
   }
 
-  storageError(error: unknown): StorageError {
+  storageError(error: unknown): SkillMetricsError {
     return pgStorageError(error, this.#where);
   }
 

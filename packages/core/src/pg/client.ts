@@ -1,5 +1,6 @@
 import pg from 'pg';
 import {
+  InvalidInputError,
   StorageError,
   StoreBusyError,
   StoreConnectionError,
@@ -23,28 +24,49 @@ const types = {
     oid === pg.types.builtins.INT8 ? Number : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 };
 
-/** A pool on `url` whose connections find the store's tables in `schema`, named `applicationName` on the server. */
-export function openPool(
+/**
+ * A pool on `url` whose connections find the store's tables in `schema` (and refuse every write
+ * when `readonly`), named `applicationName` on the server. The settings go in each connection's
+ * startup packet; a server that ignores them (PGlite's socket) gets them as `SET` on each new
+ * connection instead.
+ */
+export async function openPool(
   url: string,
   schema: string,
   max: number,
   applicationName: string,
   readonly: boolean,
-): pg.Pool {
+): Promise<pg.Pool> {
+  const path = quoteIdent(schema);
   const pool = new pg.Pool({
     connectionString: url,
     max,
     types,
     application_name: applicationName,
-  });
-  // Set on each new connection, before any query of the store's (a connection runs its queries in
-  // order). Read-only connections: the server itself refuses every write.
-  const setup = `SET search_path TO ${quoteIdent(schema)}${readonly ? '; SET default_transaction_read_only = on' : ''}`;
-  pool.on('connect', (client) => {
-    client.query(setup).catch(() => {}); // a failure here fails the store's next query, typed
+    options: `-c search_path=${path}${readonly ? ' -c default_transaction_read_only=on' : ''}`,
   });
   // An idle connection that the server drops must not take the process down with it.
   pool.on('error', () => {});
+  const setup = `SET search_path TO ${path}${readonly ? '; SET default_transaction_read_only = on' : ''}`;
+  try {
+    const client = await pool.connect();
+    try {
+      const shown = (await client.query<{ search_path: string }>('SHOW search_path')).rows[0]?.search_path;
+      if (shown !== path && shown !== schema) {
+        await client.query(setup);
+        pool.on('connect', (later) => {
+          // Queued ahead of the store's first query on the connection; should it fail, the
+          // connection goes, and that query fails typed rather than running elsewhere.
+          later.query(setup).catch(() => later.end().catch(() => {}));
+        });
+      }
+    } finally {
+      client.release();
+    }
+  } catch (error) {
+    await pool.end().catch(() => {});
+    throw error;
+  }
   return pool;
 }
 
@@ -96,13 +118,17 @@ export async function inTransaction<T>(pool: pg.Pool, work: (q: Queryable) => Pr
 const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN']);
 
 /**
- * A PostgreSQL failure as the contract's storage error. A lost or refused connection, a server
+ * A PostgreSQL failure as the contract's storage error (or, for a NUL in text, its input error). A lost or refused connection, a server
  * shutting down, a deadlock or a lock timeout may succeed if tried again (`retryable`).
  */
-export function pgStorageError(error: unknown, where: string): StorageError {
+export function pgStorageError(error: unknown, where: string): StorageError | InvalidInputError {
   const e = error as { code?: string; message?: string };
   const message = `${where}: ${e.message ?? String(error)}`;
   const state = e.code ?? '';
+  // The one text the contract takes that PostgreSQL cannot keep (in text or jsonb): U+0000.
+  if (state === '22021' || state === '22P05') {
+    return new InvalidInputError('text', `holds the character U+0000 (NUL), which PostgreSQL cannot store (${where})`);
+  }
   if (
     CONNECTION_CODES.has(state) ||
     state.startsWith('08') ||

@@ -4,6 +4,7 @@ import { type BucketRow, type BucketTotals, bucketEndOf, sumFinished, sumRows } 
 import type { ContextTotals } from '../engine/totals.js';
 import type { SkillRow, StoredSkill, TotalsUpdate } from '../engine/update.js';
 import type { Queryable } from './client.js';
+import { lexemeOf } from './reads.js';
 
 /**
  * Writing a `TotalsUpdate` to PostgreSQL: each kind of row in one statement, whatever the number
@@ -16,16 +17,17 @@ const SKILL_LOCKS = 0x534b4d32; // 'SKM2'
 const ALL_SKILLS_LOCK = [0x534b4d33, 0] as const; // 'SKM3'
 
 /**
- * Takes the write locks of these skills, in code-point order (so that two writers never wait on each
- * other in a circle), until the transaction ends. A writer reads a skill's row and writes it back:
- * the lock keeps another writer of the same skill out between the two.
+ * Takes the write locks of these skills until the transaction ends. A writer reads a skill's row
+ * and writes it back: the lock keeps another writer of the same skill out between the two. A lock
+ * is a skill name's hash; they are taken once each and in the order of the hashes, so that two
+ * writers never wait on each other in a circle (two names of one hash share a lock).
  */
 export async function lockSkills(q: Queryable, skillNames: Iterable<string>): Promise<void> {
   const names = [...new Set(skillNames)];
   if (names.length === 0) return;
   await q.query(
-    `SELECT count(pg_advisory_xact_lock($1, hashtext(s))) FROM
-       (SELECT s FROM unnest($2::text[]) AS s ORDER BY s COLLATE "C") AS ordered`,
+    `SELECT count(pg_advisory_xact_lock($1, k)) FROM
+       (SELECT DISTINCT hashtext(s) AS k FROM unnest($2::text[]) AS s ORDER BY k) AS ordered`,
     [SKILL_LOCKS, names],
   );
 }
@@ -115,10 +117,13 @@ const rowsInRanges = (table: string, perSkill: boolean) => `
   JOIN ${table} t ON ${perSkill ? 't.skill_name = r.s AND ' : ''}t.bucket_start >= r.since AND t.bucket_start < r.until
   ORDER BY r.n, t.bucket_start`;
 
-/** Each skill's row of the given hours (not the sums over every skill), by hour then skill. */
+/**
+ * Each skill's row of the given hours, by hour then skill, and a skill named '' last: the order in
+ * which SQLite adds them (its key for that skill sorts after every name), so that the sums agree.
+ */
 const HOURS_OF_EVERY_SKILL = `
   SELECT bucket_start, invocations, completed, abandoned, total_duration_seconds, duration_sketch
-  FROM skill_timeline WHERE bucket_start = ANY($1::text[]) ORDER BY bucket_start, skill_name`;
+  FROM skill_timeline WHERE bucket_start = ANY($1::text[]) ORDER BY bucket_start, skill_name = '', skill_name`;
 
 type Range = readonly [key: string, since: string, until: string];
 
@@ -176,7 +181,7 @@ export async function writeUpdate(q: Queryable, update: TotalsUpdate, batch?: Ba
       update.paths.map((d) => d[0]),
       update.paths.map((d) => d[1]),
       update.paths.map((d) => d[2]),
-      update.paths.map((d) => searchWords(d[1]).join(' ')),
+      update.paths.map((d) => searchWords(d[1]).map(lexemeOf).join(' ')),
     ]);
   }
   for (const [kind, deltas] of [

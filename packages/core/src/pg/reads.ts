@@ -69,10 +69,26 @@ export function whereOf(
   return { sql: conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '', values };
 }
 
+/** PostgreSQL's longest lexeme is 2,047 bytes: a longer word is indexed, and asked for, by its start. */
+const MAX_LEXEME_BYTES = 2046;
+
+/** A folded word as a lexeme: whole, or its longest start that fits. */
+export function lexemeOf(word: string): string {
+  if (word.length * 3 <= MAX_LEXEME_BYTES || Buffer.byteLength(word) <= MAX_LEXEME_BYTES) return word;
+  let bytes = 0;
+  let end = 0;
+  for (const ch of word) {
+    bytes += Buffer.byteLength(ch);
+    if (bytes > MAX_LEXEME_BYTES) break;
+    end += ch.length;
+  }
+  return word.slice(0, end);
+}
+
 /**
  * The text search query of a search's folded words: each the start of a word of the path, all of
  * them. The words are lexemes already (folded as the index's were), quoted so that none is parsed.
  */
 export function searchQuery(words: readonly string[]): string {
-  return words.map((w) => `'${w.replaceAll('\\', '\\\\').replaceAll("'", "''")}':*`).join(' & ');
+  return words.map((w) => `'${lexemeOf(w).replaceAll('\\', '\\\\').replaceAll("'", "''")}':*`).join(' & ');
 }

@@ -10,6 +10,7 @@ import {
 } from '../contract/errors.js';
 import type { StoreNotes } from '../contract/notes.js';
 import { checkOptions, checkText } from '../engine/checks.js';
+import { DATABASE_IMPORT_CHUNK } from '../engine/record.js';
 import { checkEngineOptions, ENGINE_OPTIONS, type EngineOptions, EngineStore } from '../engine/store.js';
 import { type AppliedMigration, migrationsToApply } from '../migrations/runner.js';
 import * as pgSchema from '../schema/pg.js';
@@ -18,12 +19,8 @@ import { describeUrl, openPool, pgStorageError } from './client.js';
 import { loadPgMigrations, migratePg, readAppliedPg } from './migrations.js';
 import { pgNotes } from './notes.js';
 
-/**
- * How many invocations `recordInvocations` commits at a time on PostgreSQL. A write locks only its
- * own skills, so a large chunk keeps no other skill's writer waiting, and each chunk's figures cost
- * the same dozen statements however many it holds.
- */
-export const PG_IMPORT_CHUNK = 10_000;
+/** How many invocations `recordInvocations` commits at a time on PostgreSQL (see `DATABASE_IMPORT_CHUNK`). */
+export const PG_IMPORT_CHUNK = DATABASE_IMPORT_CHUNK;
 
 export interface PgStoreOptions extends EngineOptions {
   /** The server, as a `postgres://` (or `postgresql://`) URL; `?schema=NAME` in it names the schema. */
@@ -138,7 +135,12 @@ export async function openPgStore(options: PgStoreOptions): Promise<PgStore> {
     throw new InvalidInputError('readonly', `must be a boolean, got ${describe(readonly)}`);
   }
   const where = schema === 'public' ? describeUrl(serverUrl) : `${describeUrl(serverUrl)} (schema ${schema})`;
-  const pool = openPool(serverUrl, schema, poolSize, applicationName, readonly);
+  let pool: pg.Pool;
+  try {
+    pool = await openPool(serverUrl, schema, poolSize, applicationName, readonly);
+  } catch (error) {
+    throw new StoreOpenError(where, (error as Error).message, { cause: error });
+  }
   try {
     const client = await pool.connect();
     let migrationsApplied: number[] = [];
@@ -152,7 +154,7 @@ export async function openPgStore(options: PgStoreOptions): Promise<PgStore> {
   } catch (error) {
     await pool.end().catch(() => {});
     if (error instanceof SkillMetricsError) throw error;
-    throw new StoreOpenError(where, pgStorageError(error, where).message, { cause: error });
+    throw new StoreOpenError(where, (error as Error).message, { cause: error });
   }
 }
 

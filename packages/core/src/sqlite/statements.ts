@@ -189,6 +189,7 @@ export function prepareStatements(db: Db, client: Database.Database) {
       .select({ skillName: st.skillName, openHour: st.timelineOpenHour })
       .from(st)
       .where(isNotNull(st.timelineOpenHour))
+      .orderBy(asc(st.skillName))
       .prepare(),
     openHourOf: db
       .select({ openHour: st.timelineOpenHour })

@@ -12,6 +12,7 @@ import {
 } from '../contract/errors.js';
 import type { StoreNotes } from '../contract/notes.js';
 import { checkOptions, checkText } from '../engine/checks.js';
+import { DATABASE_IMPORT_CHUNK } from '../engine/record.js';
 import { checkEngineOptions, ENGINE_OPTIONS, type EngineOptions, EngineStore } from '../engine/store.js';
 import { SqliteBackend } from './backend.js';
 import { type AppliedMigration, migrate, pendingMigrations, readApplied } from './migrations.js';
@@ -21,8 +22,8 @@ import { type Db, schema } from './statements.js';
 /** Where `openStore()` keeps its database when no path is given, relative to the working directory. */
 export const DEFAULT_DB_PATH = '.session-buddy/skill_metrics.db';
 
-/** How many invocations `recordInvocations` commits at a time: about 30 ms of the write lock here. */
-export const SQLITE_IMPORT_CHUNK = 2000;
+/** How many invocations `recordInvocations` commits at a time (see `DATABASE_IMPORT_CHUNK`). */
+export const SQLITE_IMPORT_CHUNK = DATABASE_IMPORT_CHUNK;
 
 export interface SqliteStoreOptions extends EngineOptions {
   /**

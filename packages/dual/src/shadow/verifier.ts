@@ -41,6 +41,11 @@ export interface VerifyStats {
   mismatched: number;
   /** Differed at first, agreed when asked again: a write raced the comparison. */
   raced: number;
+  /**
+   * Differed every time it was asked, but the primary's answer changed while the secondary was
+   * read each time: writes still landing, so no verdict (neither compared nor a mismatch).
+   */
+  unsettled: number;
   timedOut: number;
   /** The secondary failed to answer. */
   failed: number;
@@ -72,6 +77,7 @@ export class Verifier {
     matched: 0,
     mismatched: 0,
     raced: 0,
+    unsettled: 0,
     timedOut: 0,
     failed: 0,
     skipped: 0,
@@ -130,11 +136,19 @@ export class Verifier {
     try {
       let diff = await this.#differences(shadow, primary);
       // Writes that land between the two reads differ without a fault: ask both again, a few times
-      // and further apart, before a difference counts.
+      // and further apart, before a difference counts — and only if the primary's answer held
+      // still while the secondary was read.
+      let moving = false;
       for (let retry = 0; diff.length > 0 && retry < RACE_RETRIES; retry++) {
         await new Promise((resolve) => setTimeout(resolve, this.#o.retryDelayMs * 2 ** retry));
-        diff = await this.#differences(shadow, await shadow.fromPrimary());
+        const before = await shadow.fromPrimary();
+        diff = await this.#differences(shadow, before);
         if (diff.length === 0) this.stats.raced++;
+        else moving = diffAnswers(before, await shadow.fromPrimary(), this.#diffOptions(shadow)).length > 0;
+      }
+      if (diff.length > 0 && moving) {
+        this.stats.unsettled++;
+        return;
       }
       this.stats.compared++;
       this.#guardrail?.recordComparison(diff.length > 0);
@@ -155,7 +169,11 @@ export class Verifier {
       this.#o.timeBudgetMs,
       shadow.catchUp().then(() => shadow.fromSecondary()),
     );
-    return diffAnswers(primary, secondary, { percentiles: shadow.percentiles === true });
+    return diffAnswers(primary, secondary, this.#diffOptions(shadow));
+  }
+
+  #diffOptions<T>(shadow: ShadowRead<T>): { percentiles: boolean } {
+    return { percentiles: shadow.percentiles === true };
   }
 
   async #publish<T>(shadow: ShadowRead<T>, diff: FieldDiff[]): Promise<void> {

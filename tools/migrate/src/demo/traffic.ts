@@ -78,7 +78,7 @@ export function describeTraffic(step: Tally): string {
 export function describeVerification(v: VerifyStats): string {
   return (
     `${count(v.compared)} reads also asked of the other side: ${count(v.matched)} matched, ${count(v.mismatched)} mismatches ` +
-    `(${v.raced} raced a write, ${v.timedOut} timed out, ${v.failed} failed, ${v.skipped} skipped)`
+    `(${v.raced} raced a write, ${v.unsettled} unsettled, ${v.timedOut} timed out, ${v.failed} failed, ${v.skipped} skipped)`
   );
 }
 
