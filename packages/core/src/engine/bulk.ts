@@ -14,7 +14,7 @@ export interface KeptState {
 /** How the engine's store lends its guards to the bulk import: open checks, typed failures, chunks. */
 export interface StoreGuard {
   ensureOpen(): void;
-  call<T>(answer: Promise<T>): Promise<T>;
+  call<T>(ask: () => Promise<T>): Promise<T>;
   chunkSize: number;
 }
 
@@ -35,13 +35,13 @@ export function engineBulkImport(
       }
       const batch = checkInvocationBatch(invocations, checkRecordOptions(recordOptions).legacyQuirks);
       if (batch.length === 0) {
-        if (kept) await guard.call(record([], kept));
+        if (kept) await guard.call(() => record([], kept));
         return { inserted: 0, completed: 0, unchanged: 0 };
       }
       return recordInChunks(
         batch,
         guard.chunkSize,
-        (chunk, isLast) => guard.call(record(chunk, isLast ? kept : null)),
+        (chunk, isLast) => guard.call(() => record(chunk, isLast ? kept : null)),
         guard.ensureOpen,
       );
     },

@@ -15,6 +15,7 @@ export * from './record.js';
 export * from './report.js';
 export * from './search.js';
 export * from './store.js';
+export * from './telemetry.js';
 export * from './text.js';
 export * from './timeline.js';
 export * from './totals.js';

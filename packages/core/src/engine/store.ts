@@ -41,6 +41,7 @@ import { checkCount, checkInvocationQuery, checkQuantiles } from './query.js';
 import { recordInChunks } from './record.js';
 import { formatReport } from './report.js';
 import { checkSearch } from './search.js';
+import { OperationTimer } from './telemetry.js';
 import { timelineRange } from './timeline.js';
 import { byContextUsage, summarize, toContextFigures, toProjectMetrics } from './totals.js';
 import { type TrackErrorHandler, trackWith, warnOnce } from './track.js';
@@ -88,6 +89,7 @@ export class EngineStore implements AnalyticsStore {
   readonly #clock: Clock;
   readonly #onError: TrackErrorHandler;
   readonly #chunkSize: number;
+  readonly #timer = new OperationTimer();
   #closed = false;
   readonly #ensure = () => this.#ensureOpen();
   /** Importing with a checkpoint in every batch's transaction (see `BulkImport`), where the storage can. */
@@ -99,7 +101,11 @@ export class EngineStore implements AnalyticsStore {
     this.#clock = checked.clock;
     this.#onError = checked.onError;
     this.#chunkSize = checked.importChunkSize;
-    const guard = { ensureOpen: this.#ensure, call: <T>(a: Promise<T>) => this.#call(a), chunkSize: this.#chunkSize };
+    const guard = {
+      ensureOpen: this.#ensure,
+      call: <T>(ask: () => Promise<T>) => this.#call('bulk.recordInvocations', ask),
+      chunkSize: this.#chunkSize,
+    };
     this.bulk = backend.recordKeeping ? engineBulkImport(backend.recordKeeping.bind(backend), guard) : null;
   }
 
@@ -122,12 +128,7 @@ export class EngineStore implements AnalyticsStore {
       projectPath: o.projectPath,
       userContext: o.userContext,
     };
-    let id: string;
-    try {
-      id = await this.#backend.insertPending(started);
-    } catch (error) {
-      throw this.#typed(error);
-    }
+    const id = await this.#call('trackInvocation', () => this.#backend.insertPending(started));
     const startedAt = clock.monotonic();
     const invocation = pendingInvocation(id, started);
     return {
@@ -146,11 +147,7 @@ export class EngineStore implements AnalyticsStore {
           errorType: c.errorType,
           followUpActions: c.followUpActions,
         };
-        try {
-          await this.#backend.finish(id, outcome);
-        } catch (error) {
-          throw this.#typed(error);
-        }
+        await this.#call('complete', () => this.#backend.finish(id, outcome));
         return finishedInvocation(invocation, outcome);
       },
     };
@@ -159,7 +156,9 @@ export class EngineStore implements AnalyticsStore {
   async completeInvocation(id: string, options?: CompleteByIdOptions): Promise<void> {
     this.#ensureOpen();
     checkSkillName(id, 'id');
-    await this.#call(this.#backend.finish(id, checkCompleteById(options, this.#clock.now())));
+    await this.#call('completeInvocation', () =>
+      this.#backend.finish(id, checkCompleteById(options, this.#clock.now())),
+    );
   }
 
   track<T>(skillName: string, fn: () => T | Promise<T>, options?: TrackOptions): Promise<T> {
@@ -169,50 +168,54 @@ export class EngineStore implements AnalyticsStore {
   async recordInvocation(invocation: InvocationInput, options?: RecordOptions): Promise<RecordResult> {
     this.#ensureOpen();
     const { legacyQuirks } = checkRecordOptions(options);
-    const [result] = await this.#call(
-      this.#backend.record([checkInvocationInput(invocation, 'invocation', legacyQuirks)]),
-    );
+    const checked = checkInvocationInput(invocation, 'invocation', legacyQuirks);
+    const [result] = await this.#call('recordInvocation', () => this.#backend.record([checked]));
     return result as RecordResult;
   }
 
   async recordInvocations(invocations: Iterable<InvocationInput>, options?: RecordOptions): Promise<RecordBatchResult> {
     this.#ensureOpen();
     const batch = checkInvocationBatch(invocations, checkRecordOptions(options).legacyQuirks);
-    return recordInChunks(batch, this.#chunkSize, (chunk) => this.#call(this.#backend.record(chunk)), this.#ensure);
+    return recordInChunks(
+      batch,
+      this.#chunkSize,
+      (chunk) => this.#call('recordInvocations', () => this.#backend.record(chunk)),
+      this.#ensure,
+    );
   }
 
   async getInvocation(id: string): Promise<Invocation | null> {
     this.#ensureOpen();
-    const [found] = await this.#call(this.#backend.invocations([checkSkillName(id, 'id')]));
+    const [found] = await this.#call('getInvocation', () => this.#backend.invocations([checkSkillName(id, 'id')]));
     return found ?? null;
   }
 
   async getInvocations(ids: readonly string[]): Promise<Array<Invocation | null>> {
     this.#ensureOpen();
     const checked = checkIds(ids);
-    return checked.length === 0 ? [] : this.#call(this.#backend.invocations(checked));
+    return checked.length === 0 ? [] : this.#call('getInvocations', () => this.#backend.invocations(checked));
   }
 
   async getSkillMetrics(skillName: string): Promise<SkillMetrics | null> {
     this.#ensureOpen();
-    return this.#call(this.#backend.skillMetrics(checkSkillName(skillName)));
+    return this.#call('getSkillMetrics', () => this.#backend.skillMetrics(checkSkillName(skillName)));
   }
 
   async getAllMetrics(): Promise<Map<string, SkillMetrics>> {
     this.#ensureOpen();
     const result = new Map<string, SkillMetrics>();
-    for (const m of await this.#call(this.#backend.allMetrics())) result.set(m.skillName, m);
+    for (const m of await this.#call('getAllMetrics', () => this.#backend.allMetrics())) result.set(m.skillName, m);
     return result;
   }
 
   async getSummary(): Promise<MetricsSummary> {
     this.#ensureOpen();
-    return summarize(await this.#call(this.#backend.usage()));
+    return summarize(await this.#call('getSummary', () => this.#backend.usage()));
   }
 
   async countInvocations(query?: InvocationQuery): Promise<number> {
     this.#ensureOpen();
-    return this.#call(this.#backend.count(checkInvocationQuery(query).filter));
+    return this.#call('countInvocations', () => this.#backend.count(checkInvocationQuery(query).filter));
   }
 
   async *listInvocations(query: InvocationQuery = {}): AsyncGenerator<Invocation> {
@@ -244,24 +247,26 @@ export class EngineStore implements AnalyticsStore {
     if (exact !== undefined && typeof exact !== 'boolean') {
       throw new InvalidInputError('options.exact', `must be a boolean, got ${describe(exact)}`);
     }
-    return this.#call(this.#backend.durationPercentiles(skillName, qs, exact === true));
+    return this.#call('getDurationPercentiles', () => this.#backend.durationPercentiles(skillName, qs, exact === true));
   }
 
   async getSkillTimeline(skillName: string, options?: TimelineOptions): Promise<TimelineBucket[]> {
     this.#ensureOpen();
     checkSkillName(skillName);
-    return this.#call(this.#backend.timeline(skillName, timelineRange(options, this.#clock.now())));
+    return this.#call('getSkillTimeline', () =>
+      this.#backend.timeline(skillName, timelineRange(options, this.#clock.now())),
+    );
   }
 
   async getTimeline(options?: TimelineOptions): Promise<TimelineBucket[]> {
     this.#ensureOpen();
-    return this.#call(this.#backend.timeline(null, timelineRange(options, this.#clock.now())));
+    return this.#call('getTimeline', () => this.#backend.timeline(null, timelineRange(options, this.#clock.now())));
   }
 
   async searchWorkflowPaths(query: string, options?: { limit?: number }): Promise<WorkflowPathMatch[]> {
     this.#ensureOpen();
     const { words, limit } = checkSearch(query, options);
-    return words.length === 0 ? [] : this.#call(this.#backend.searchPaths(words, limit));
+    return words.length === 0 ? [] : this.#call('searchWorkflowPaths', () => this.#backend.searchPaths(words, limit));
   }
 
   async getSessionSkills(sessionId: string): Promise<ContextSkillFigures[]> {
@@ -315,17 +320,23 @@ export class EngineStore implements AnalyticsStore {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#call(this.#backend.close());
+    await this.#call('close', () => this.#backend.close());
   }
 
   async #contextFigures(kind: 'session' | 'project', key: string): Promise<ContextSkillFigures[]> {
-    return (await this.#call(this.#backend.contextTotals(kind, key))).sort(byContextUsage).map(toContextFigures);
+    return (
+      await this.#call(kind === 'session' ? 'getSessionSkills' : 'getProjectMetrics', () =>
+        this.#backend.contextTotals(kind, key),
+      )
+    )
+      .sort(byContextUsage)
+      .map(toContextFigures);
   }
 
-  /** The backend's answer, or its failure typed. */
-  async #call<T>(answer: Promise<T>): Promise<T> {
+  /** The backend's answer, or its failure typed; its time recorded as `operation`'s. */
+  async #call<T>(operation: string, ask: () => Promise<T>): Promise<T> {
     try {
-      return await answer;
+      return await this.#timer.time(operation, ask);
     } catch (error) {
       throw this.#typed(error);
     }
