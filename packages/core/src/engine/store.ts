@@ -335,10 +335,16 @@ export class EngineStore implements AnalyticsStore {
 
   /** The backend's answer, or its failure typed; its time recorded as `operation`'s. */
   async #call<T>(operation: string, ask: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    let ok = false;
     try {
-      return await this.#timer.time(operation, ask);
+      const answer = await ask();
+      ok = true;
+      return answer;
     } catch (error) {
       throw this.#typed(error);
+    } finally {
+      this.#timer.record(operation, ok, started);
     }
   }
 

@@ -1,4 +1,4 @@
-import { type Histogram, metrics } from '@opentelemetry/api';
+import { type Attributes, type Histogram, metrics } from '@opentelemetry/api';
 
 /**
  * What every store records through `@opentelemetry/api`: how long each operation took. Without an
@@ -30,16 +30,23 @@ export class OperationTimer {
     });
   }
 
-  /** `work`'s answer, its duration recorded under `operation` once it settles. */
-  async time<T>(operation: string, work: () => Promise<T>): Promise<T> {
-    const started = performance.now();
-    let outcome = 'error';
-    try {
-      const answer = await work();
-      outcome = 'ok';
-      return answer;
-    } finally {
-      this.#duration.record((performance.now() - started) / 1000, { operation, outcome });
+  /** Records the duration of `operation`, begun at `startedMs` (`performance.now()`), now settled. */
+  record(operation: string, ok: boolean, startedMs: number): void {
+    this.#duration.record((performance.now() - startedMs) / 1000, this.#attributes(operation, ok));
+  }
+
+  // One attributes object per operation and outcome, made once: a record on every call allocates nothing.
+  readonly #byOperation = new Map<string, readonly [Attributes, Attributes]>();
+
+  #attributes(operation: string, ok: boolean): Attributes {
+    let pair = this.#byOperation.get(operation);
+    if (!pair) {
+      pair = [
+        { operation, outcome: 'ok' },
+        { operation, outcome: 'error' },
+      ];
+      this.#byOperation.set(operation, pair);
     }
+    return pair[ok ? 0 : 1];
   }
 }
