@@ -38,6 +38,7 @@ import { type ReconcileOptions, type RepairReport, reconcile } from './repair.js
 import { SecondaryWriter } from './secondary.js';
 import type { Mismatch, NotesPublisher, Publisher } from './shadow/publisher.js';
 import type { Verifier, VerifyStats } from './shadow/verifier.js';
+import type { DualTelemetry } from './telemetry.js';
 
 /** What `openDualStore` assembles a dual store from. */
 export interface DualParts {
@@ -49,6 +50,7 @@ export interface DualParts {
   /** The default publisher, when it is the one in use: it can list what it kept. */
   mismatchList: NotesPublisher | null;
   journal: RepairJournal;
+  telemetry: DualTelemetry;
   logger: DualLogger;
   onError: TrackErrorHandler | undefined;
 }
@@ -142,6 +144,7 @@ export class DualStore implements AnalyticsStore {
     const route = ROUTES[mode];
     const handle = await this.#p.stores[route.primary].trackInvocation(skillName, options);
     this.#started[mode]++;
+    this.#p.telemetry.invocations(mode);
     if (route.secondary) this.#writers[route.secondary].write(handle.invocation);
     return {
       invocationId: handle.invocationId,
@@ -175,8 +178,10 @@ export class DualStore implements AnalyticsStore {
     // Checked here as the primary checks it, for the canonical copy the secondary is given.
     const { legacyQuirks } = checkRecordOptions(options);
     const checked = asInvocation(checkInvocationInput(invocation, 'invocation', legacyQuirks));
-    const route = ROUTES[await this.modeFor(checked)];
+    const mode = await this.modeFor(checked);
+    const route = ROUTES[mode];
     const result = await this.#p.stores[route.primary].recordInvocation(invocation, { legacyQuirks });
+    this.#p.telemetry.invocations(mode);
     if (route.secondary) this.#writers[route.secondary].write(checked);
     return result;
   }
@@ -187,8 +192,10 @@ export class DualStore implements AnalyticsStore {
     const { legacyQuirks } = checkRecordOptions(options);
     const checked = checkInvocationBatch(invocations, legacyQuirks);
     const batch = checked.map(asInvocation);
-    const route = ROUTES[await this.modeFor()];
+    const mode = await this.modeFor();
+    const route = ROUTES[mode];
     const result = await this.#p.stores[route.primary].recordInvocations(checked.map(asInput), { legacyQuirks });
+    this.#p.telemetry.invocations(mode, batch.length);
     if (route.secondary) for (const invocation of batch) this.#writers[route.secondary].write(invocation);
     return result;
   }

@@ -32,3 +32,4 @@ export { type ReconcileOptions, type RepairReport, reconcile } from './repair.js
 export { diffAnswers, type FieldDiff, PERCENTILE_TOLERANCE } from './shadow/diff.js';
 export { describeMismatch, MISMATCH_NOTE, type Mismatch, NotesPublisher, type Publisher } from './shadow/publisher.js';
 export type { VerifyOptions, VerifyStats } from './shadow/verifier.js';
+export { type ComparisonResult, DUAL_INSTRUMENTS, DualTelemetry } from './telemetry.js';

@@ -37,8 +37,12 @@ export class RepairJournal {
     return this.#failures;
   }
 
+  /** Called with each failure, for telemetry. */
+  onFailure: (side: Side) => void = () => {};
+
   record(side: Side, id: string, error: Error): void {
     this.#failures++;
+    this.onFailure(side);
     const owed: OwedWrite = { side, id, error: error.message, at: formatEpochMs(Date.now()) };
     this.#logger.warn(`the ${side} store missed invocation ${id}: ${error.message} (kept for repair)`);
     // In the database unless the database is what failed; the store comparison finds it either way.
@@ -54,6 +58,13 @@ export class RepairJournal {
   async owed(limit = 1000): Promise<OwedWrite[]> {
     const kept = this.#notes ? (await this.#notes.list(OWED_NOTE, { limit })).map((n) => n.body as OwedWrite) : [];
     return [...kept, ...this.#here].slice(0, limit);
+  }
+
+  /** The writes owed to each side: the legacy file's in the database's notes, the database's here. */
+  async depthBySide(): Promise<Record<Side, number>> {
+    const here = { legacy: 0, db: 0 };
+    for (const owed of this.#here) here[owed.side]++;
+    return { legacy: here.legacy + (this.#notes ? await this.#notes.count(OWED_NOTE) : 0), db: here.db };
   }
 
   async depth(): Promise<number> {

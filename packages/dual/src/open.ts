@@ -8,6 +8,7 @@ import { type DualLogger, onceEach, STDERR_LOGGER } from './logger.js';
 import { isStorageMode } from './modes.js';
 import { NotesPublisher, type Publisher } from './shadow/publisher.js';
 import { Verifier, type VerifyOptions } from './shadow/verifier.js';
+import { DualTelemetry } from './telemetry.js';
 
 export interface DualStoreOptions {
   /** The legacy JSON store (`openLegacyStore`). The dual store closes it when it closes. */
@@ -92,7 +93,16 @@ export async function openDualStore(options: DualStoreOptions): Promise<DualStor
   try {
     guardrail = o.guardrail === false ? null : new Guardrail(o.guardrail ?? {}, notes, logger);
     const mismatchList = o.publisher ? null : new NotesPublisher(notes, o.logger ?? STDERR_LOGGER);
-    verifier = new Verifier(o.verify ?? {}, o.publisher ?? (mismatchList as NotesPublisher), guardrail, logger);
+    const journal = new RepairJournal(notes, o.logger ?? STDERR_LOGGER);
+    const telemetry = new DualTelemetry(journal);
+    journal.onFailure = (side) => telemetry.secondaryFailed(side);
+    verifier = new Verifier(
+      o.verify ?? {},
+      o.publisher ?? (mismatchList as NotesPublisher),
+      guardrail,
+      logger,
+      telemetry,
+    );
     return new DualStore({
       stores: { legacy, db },
       flag: new ModeFlag(flag, logger),
@@ -100,7 +110,8 @@ export async function openDualStore(options: DualStoreOptions): Promise<DualStor
       verifier,
       publisher: o.publisher ?? (mismatchList as NotesPublisher),
       mismatchList,
-      journal: new RepairJournal(notes, o.logger ?? STDERR_LOGGER),
+      journal,
+      telemetry,
       logger,
       onError: o.onError,
     });

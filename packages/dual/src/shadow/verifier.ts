@@ -2,6 +2,7 @@ import { formatEpochMs } from '@skill-metrics/core/contract';
 import type { Guardrail } from '../guardrail.js';
 import type { DualLogger } from '../logger.js';
 import type { Side, StorageMode } from '../modes.js';
+import type { DualTelemetry } from '../telemetry.js';
 import { diffAnswers, type FieldDiff } from './diff.js';
 import type { Mismatch, Publisher } from './publisher.js';
 
@@ -88,7 +89,16 @@ export class Verifier {
   readonly #logger: DualLogger;
   readonly #running = new Set<Promise<void>>();
 
-  constructor(options: VerifyOptions, publisher: Publisher, guardrail: Guardrail | null, logger: DualLogger) {
+  readonly #telemetry: DualTelemetry | null;
+
+  constructor(
+    options: VerifyOptions,
+    publisher: Publisher,
+    guardrail: Guardrail | null,
+    logger: DualLogger,
+    telemetry: DualTelemetry | null = null,
+  ) {
+    this.#telemetry = telemetry;
     this.#o = {
       sampleRate: options.sampleRate ?? 0.01,
       timeBudgetMs: options.timeBudgetMs ?? 50,
@@ -154,13 +164,17 @@ export class Verifier {
       this.#guardrail?.recordComparison(diff.length > 0);
       if (diff.length === 0) {
         this.stats.matched++;
+        this.#telemetry?.compared('match');
         return;
       }
       this.stats.mismatched++;
+      this.#telemetry?.compared('mismatch');
       await this.#publish(shadow, diff);
     } catch (error) {
-      if (error instanceof TimedOut) this.stats.timedOut++;
-      else this.stats.failed++;
+      if (error instanceof TimedOut) {
+        this.stats.timedOut++;
+        this.#telemetry?.compared('timed_out');
+      } else this.stats.failed++;
     }
   }
 
