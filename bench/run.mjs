@@ -14,6 +14,7 @@ import { run as legacyReader } from './legacy-reader.bench.mjs';
 import { run as legacyVsPython } from './legacy-vs-python.bench.mjs';
 import { run as postgres } from './pg.bench.mjs';
 import { run as store } from './store.bench.mjs';
+import { run as telemetry } from './telemetry.bench.mjs';
 
 const quick = process.argv.includes('--quick');
 console.log(
@@ -23,6 +24,7 @@ console.log('Figures are medians; ratio = candidate / floor, the median of per-r
 // Comparisons with earlier builds first, while neither side's code has run yet: a build loaded after
 // the others have run would get the advantage of fresh inline caches.
 await engine({ quick });
+await telemetry({ quick });
 await analytics({ quick, part: 'write cost' });
 await store({ quick });
 await analytics({ quick, part: 'reads' });
