@@ -58,6 +58,13 @@ class Window {
     return [this.#at.length, this.#badCount];
   }
 
+  /** Forgets every event: a hold lifted starts from a fresh window. */
+  empty(): void {
+    this.#at.length = 0;
+    this.#bad.length = 0;
+    this.#badCount = 0;
+  }
+
   #drop(): void {
     this.#at.shift();
     if (this.#bad.shift()) this.#badCount--;
@@ -137,12 +144,19 @@ export class Guardrail {
     this.#decide(this.#writes, 'secondary-error-rate', this.#o.maxSecondaryErrorRate);
   }
 
-  /** Lifts the hold, here and in the database. */
+  /** Lifts the hold, here and in the database, and starts the windows afresh. */
   async clear(): Promise<void> {
-    this.#state = null;
-    this.#stored = false;
+    this.#lift();
     await this.#notes?.setState(GUARDRAIL_KEY, null);
     this.#readAt = this.#o.now();
+  }
+
+  /** No hold, and the events that tripped it forgotten: else the next one would trip it again. */
+  #lift(): void {
+    this.#state = null;
+    this.#stored = false;
+    this.#reads.empty();
+    this.#writes.empty();
   }
 
   /** The rates over the window now. */
@@ -191,8 +205,7 @@ export class Guardrail {
         this.#stored = true;
       } else if (this.#stored) {
         // Cleared by an operator, from another process.
-        this.#state = null;
-        this.#stored = false;
+        this.#lift();
       }
     } catch (error) {
       this.#logger.warn(`guardrail: could not read its state from the database: ${(error as Error).message}`);
