@@ -119,6 +119,14 @@ describe('skill-metrics demo', () => {
     }
     expect(readdirSync(full)).toEqual(['keep.txt']);
     expect(readFileSync(plain, 'utf8')).toBe('x');
+    // A database for the demo would go unused: refused rather than ignored.
+    for (const option of ['--db', '--database-url']) {
+      const { io, err } = capture();
+      expect(await main(['demo', option, 'postgres://x/y'], io)).toBe(2);
+      expect(err.join('\n')).toMatch(
+        new RegExp(`^skill-metrics: demo makes its own database in its folder; ${option} does not apply`),
+      );
+    }
   });
 
   it('makes .session-buddy/demo-<time>/ in the folder it runs from when no --dir is given (its own process)', async () => {

@@ -42,6 +42,12 @@ export const demoCommand: Command = {
   options: { dir: { type: 'string' } },
   positionals: [0, 0],
   run(args, io) {
+    // The demo makes its own database in its folder: a database given to it would go unused.
+    for (const option of ['db', 'database-url']) {
+      if (stringOption(args, option) !== undefined) {
+        throw new UsageError(`demo makes its own database in its folder; --${option} does not apply (give --dir)`);
+      }
+    }
     const given = stringOption(args, 'dir');
     const dir = freshDir(given === undefined ? defaultDir(new Date()) : resolve(given), given !== undefined);
     return runDemo({ dir }, io);
