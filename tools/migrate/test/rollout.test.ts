@@ -370,14 +370,17 @@ describe('skill-metrics rollout advance', () => {
     const held = await blockers(p);
     expect(held).toHaveLength(1);
     expect(held[0]).toMatch(
-      /^the guardrail is holding the rollout back since .+: secondary-error-rate 100 % over \d+ events, above 5 %$/,
+      /^the guardrail is holding the rollout back since .+: secondary-error-rate 100 % over \d+ events, above 5 % \(skill-metrics rollout release lifts it once the cause is fixed\)$/,
     );
     expect((await rollout(p, 'advance')).code).toBe(1);
     expect(fileShares(p)).toEqual({ 'db-primary': 100 });
-    // Cleared as Guardrail.clear() clears it.
+    const released = await rollout(p, 'release');
+    expect(released.code).toBe(0);
+    expect(released.out).toMatch(/^released the guardrail's hold \(secondary-error-rate 100 % since /);
     const db = await openStore({ path: p.db });
-    await db.notes.setState(GUARDRAIL_KEY, null);
+    expect(await db.notes.getState(GUARDRAIL_KEY)).toBeNull();
     await db.close();
+    expect((await rollout(p, 'release')).out).toMatch(/^the guardrail holds nothing back in /);
     expect((await rollout(p, 'advance')).code).toBe(0);
     expect(fileShares(p)).toEqual({ db: 100 });
   });

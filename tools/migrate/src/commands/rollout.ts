@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import { formatEpochMs } from '@skill-metrics/core';
-import { MODE_ENV, STORAGE_MODES } from '@skill-metrics/dual';
+import { GUARDRAIL_KEY, type GuardrailState, MODE_ENV, STORAGE_MODES } from '@skill-metrics/dual';
 import { type Command, type CommandArgs, type Io, intOption, stringOption, UsageError } from '../options.js';
 import { advanceBlockers, type Evidence, gatherEvidence, rateText, sideName } from '../rollout/evidence.js';
 import {
@@ -15,9 +15,10 @@ import {
   writeFlagFile,
 } from '../rollout/flag-file.js';
 import { advanceStep, backStep, type Step } from '../rollout/steps.js';
-import { type DatabaseTarget, databaseArg, databaseExists, openForReading } from './database.js';
+import { type DatabaseTarget, databaseArg, databaseExists, openDatabase, openForReading } from './database.js';
+import { MissingFileError } from './open.js';
 
-const ACTIONS = ['status', 'set', 'advance', 'back'] as const;
+const ACTIONS = ['status', 'set', 'advance', 'back', 'release'] as const;
 type Action = (typeof ACTIONS)[number];
 
 /** The mismatch-rate threshold of `advance`, a fraction 0–1, checked. */
@@ -215,9 +216,30 @@ async function back(args: CommandArgs, io: Io, where: FlagFileArg, flag: FlagFil
   });
 }
 
+/** Lifts the guardrail's hold, as `clearGuardrail()` does: every dual store sees it within its refresh. */
+async function release(args: CommandArgs, io: Io): Promise<number> {
+  const target = databaseArg(args);
+  if (!databaseExists(target)) throw new MissingFileError(target.name, 'database');
+  const store = await openDatabase(target);
+  try {
+    const held = (await store.notes.getState(GUARDRAIL_KEY)) as GuardrailState | null;
+    if (!held?.held) {
+      io.out(`the guardrail holds nothing back in ${target.name}`);
+      return 0;
+    }
+    await store.notes.setState(GUARDRAIL_KEY, null);
+    io.out(
+      `released the guardrail's hold (${held.reason} ${rateText(held.rate)} since ${held.since}); the dual stores go back to their flag's modes`,
+    );
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
+
 export const rolloutCommand: Command = {
-  summary: 'the shares per mode and the evidence for the next step; set, advance, back',
-  usage: '[status|set M=PCT…|advance|back] [--flag-file F]',
+  summary: "the shares per mode and the evidence for the next step; set, advance, back, release (the guardrail's hold)",
+  usage: '[status|set M=PCT…|advance|back|release] [--flag-file F]',
   options: {
     'flag-file': { type: 'string' },
     step: { type: 'string' },
@@ -234,6 +256,7 @@ export const rolloutCommand: Command = {
     if (action !== 'set' && rest.length > 0) {
       throw new UsageError(`rollout ${action} takes no argument, got ${JSON.stringify(rest[0])}`);
     }
+    if (action === 'release') return release(args, io);
     const judging = { step: stepOption(args), maxRate: maxRateOption(args) };
     const where = flagFileArg(stringOption(args, 'flag-file'), process.env);
     if (action === 'set') return set(io, where, rest);

@@ -201,7 +201,7 @@ export function advanceBlockers(evidence: Evidence, flag: FlagFile, maxMismatchR
   }
   if (guardrail?.held) {
     blockers.push(
-      `the guardrail is holding the rollout back since ${guardrail.since}: ${guardrail.reason} ${rateText(guardrail.rate)} over ${guardrail.events} events, above ${rateText(guardrail.threshold)}`,
+      `the guardrail is holding the rollout back since ${guardrail.since}: ${guardrail.reason} ${rateText(guardrail.rate)} over ${guardrail.events} events, above ${rateText(guardrail.threshold)} (skill-metrics rollout release lifts it once the cause is fixed)`,
     );
   }
   return blockers;
