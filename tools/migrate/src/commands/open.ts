@@ -1,4 +1,4 @@
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { checkTimeZone } from '@skill-metrics/json-legacy';
 import { UsageError } from '../options.js';
@@ -41,9 +41,10 @@ const isSpace = (b: number) => b === 0x20 || b === 0x0a || b === 0x0d || b === 0
  * import. What is wrong inside it, the streaming reader names as it reaches it.
  */
 function checkEnds(path: string): void {
-  const size = statSync(path).size;
   const fd = openSync(path, 'r');
   try {
+    // The size of the file opened, not of the path: a live writer may replace the file meanwhile.
+    const size = fstatSync(fd).size;
     const n = Math.min(size, 4096);
     const head = Buffer.alloc(n);
     const tail = Buffer.alloc(n);
