@@ -6,6 +6,7 @@ export * from './contract/index.js';
 export * from './engine/index.js';
 export { getStore, type OpenStoreOptions, openStore, trackSkill } from './open.js';
 export type { PgStore, PgStoreOptions } from './pg/store.js';
+export { redactUrl } from './pg/url.js';
 export * as sqliteSchema from './schema/sqlite.js';
 export {
   type AppliedMigration,

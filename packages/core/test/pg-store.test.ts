@@ -5,8 +5,9 @@ import {
   openStore,
   type PgStore,
   StoreConnectionError,
+  StoreOpenError,
 } from '@skill-metrics/core';
-import { loadPgMigrations } from '@skill-metrics/core/pg';
+import { loadPgMigrations, openPgStore } from '@skill-metrics/core/pg';
 import { seededRandom } from '@skill-metrics/core/testing';
 import { dropSchemas, freshSchemaName, PG_URL, pgServerAnswers } from '@skill-metrics/core/testing/pg';
 import { releaseTogether, startWorker } from '@skill-metrics/core/testing/process';
@@ -242,6 +243,34 @@ describe.runIf(server)('PgStore on the server', () => {
     expect(await store.notes.getState('checkpoint')).toEqual({ line: 2 });
     expect(await store.countInvocations()).toBe(2);
     await store.close();
+  });
+});
+
+describe('opening a PgStore', () => {
+  it('refuses bad options with a typed error naming them, before connecting to anything', async () => {
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{}, 'url'],
+      [{ url: 'mysql://u:secret@localhost/test' }, 'url'],
+      [{ url: PG_URL, schema: '' }, 'schema'],
+      [{ url: PG_URL, schema: 'x'.repeat(64) }, 'schema'],
+      [{ url: PG_URL, poolSize: 0 }, 'poolSize'],
+      [{ url: PG_URL, readonly: 'yes' }, 'readonly'],
+      [{ url: PG_URL, bogus: 1 }, 'options.bogus'],
+      [{ url: `${PG_URL}?schema=a`, schema: 'b' }, 'schema'],
+    ];
+    for (const [options, field] of cases) {
+      const error = await openPgStore(options as never).catch((e: unknown) => e);
+      expect(error, JSON.stringify(options)).toBeInstanceOf(InvalidInputError);
+      expect((error as InvalidInputError).field).toBe(field);
+      expect((error as Error).message).not.toContain('secret');
+    }
+  });
+
+  it('names a server that does not answer in a StoreOpenError, its password hidden', async () => {
+    const error = await openStore({ url: 'postgres://u:secret@127.0.0.1:1/test' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreOpenError);
+    expect((error as Error).message).toMatch(/127\.0\.0\.1:1/);
+    expect((error as Error).message).not.toContain('secret');
   });
 });
 

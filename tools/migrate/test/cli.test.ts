@@ -31,9 +31,9 @@ describe('skill-metrics CLI', () => {
 
   it('never shows a stack for an expected failure: a missing database is named, exit 2, nothing created', async () => {
     const missing = join(dir, 'nowhere', 'metrics.db');
-    for (const command of ['status', 'report']) {
+    for (const command of [['status'], ['report'], ['rollout', 'release']]) {
       const { io, err } = capture();
-      expect(await main([command, '--db', missing], io)).toBe(2);
+      expect(await main([...command, '--db', missing], io)).toBe(2);
       expect(err.join('\n')).toBe(`skill-metrics: no database at ${missing}`);
     }
     expect(existsSync(join(dir, 'nowhere'))).toBe(false);

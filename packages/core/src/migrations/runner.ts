@@ -28,6 +28,14 @@ export interface AppliedMigration {
   checksum: string | null;
 }
 
+/** The runner's own table, the same on every database. */
+export const SCHEMA_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (
+  version INTEGER PRIMARY KEY,
+  applied_at TEXT NOT NULL,
+  description TEXT NOT NULL,
+  checksum TEXT
+)`;
+
 interface Journal {
   entries: Array<{ idx: number; tag: string }>;
 }

@@ -148,14 +148,3 @@ export function pgStorageError(error: unknown, where: string): StorageError | In
   if (state === '25006') return new StoreReadOnlyError(`${message} (opened read-only)`, { cause: error });
   return new StorageError('STORE_FAILED', message, false, { cause: error });
 }
-
-/** The URL with its password hidden, to name the database in messages. */
-export function describeUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return 'the PostgreSQL database';
-  }
-}

@@ -5,6 +5,7 @@ import {
   type Migration,
   migrationFailed,
   migrationsToApply,
+  SCHEMA_MIGRATIONS_TABLE,
 } from '../migrations/runner.js';
 import { quoteIdent } from './client.js';
 
@@ -20,13 +21,6 @@ export const PG_MIGRATIONS_DIR = new URL('../../drizzle/pg/', import.meta.url);
 export function loadPgMigrations(dir: URL = PG_MIGRATIONS_DIR): Migration[] {
   return loadMigrationsFrom(dir);
 }
-
-const CREATE_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (
-  version integer PRIMARY KEY,
-  applied_at text NOT NULL,
-  description text NOT NULL,
-  checksum text
-)`;
 
 /** The advisory lock's first key: this project's, so that other users of advisory locks never meet it. */
 const LOCK_SPACE = 0x534b4d31; // 'SKM1'
@@ -57,7 +51,7 @@ export async function migratePg(
   await client.query('SELECT pg_advisory_lock($1, hashtext($2))', [LOCK_SPACE, schema]);
   try {
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
-    await client.query(CREATE_TABLE);
+    await client.query(SCHEMA_MIGRATIONS_TABLE);
     const todo = migrationsToApply(await readAppliedPg(client), migrations, database);
     for (const m of todo) {
       await client.query('BEGIN');

@@ -15,9 +15,10 @@ import { checkEngineOptions, ENGINE_OPTIONS, type EngineOptions, EngineStore } f
 import { type AppliedMigration, migrationsToApply } from '../migrations/runner.js';
 import * as pgSchema from '../schema/pg.js';
 import { PgBackend } from './backend.js';
-import { describeUrl, openPool, pgStorageError } from './client.js';
+import { openPool, pgStorageError } from './client.js';
 import { loadPgMigrations, migratePg, readAppliedPg } from './migrations.js';
 import { pgNotes } from './notes.js';
+import { redactUrl } from './url.js';
 
 /** How many invocations `recordInvocations` commits at a time on PostgreSQL (see `DATABASE_IMPORT_CHUNK`). */
 export const PG_IMPORT_CHUNK = DATABASE_IMPORT_CHUNK;
@@ -113,7 +114,7 @@ export async function openPgStore(options: PgStoreOptions): Promise<PgStore> {
   checkEngineOptions(o);
   const url = checkText(o.url, 'url');
   if (!/^postgres(ql)?:\/\//.test(url)) {
-    throw new InvalidInputError('url', `must be a postgres:// or postgresql:// URL, got ${describe(url)}`);
+    throw new InvalidInputError('url', `must be a postgres:// or postgresql:// URL, got ${describe(redactUrl(url))}`);
   }
   // The schema may come in the URL too (`postgres://host/db?schema=metrics`), as a CLI gives it.
   const { url: serverUrl, schema: inUrl } = splitSchema(url);
@@ -134,7 +135,7 @@ export async function openPgStore(options: PgStoreOptions): Promise<PgStore> {
   if (typeof readonly !== 'boolean') {
     throw new InvalidInputError('readonly', `must be a boolean, got ${describe(readonly)}`);
   }
-  const where = schema === 'public' ? describeUrl(serverUrl) : `${describeUrl(serverUrl)} (schema ${schema})`;
+  const where = schema === 'public' ? redactUrl(serverUrl) : `${redactUrl(serverUrl)} (schema ${schema})`;
   let pool: pg.Pool;
   try {
     pool = await openPool(serverUrl, schema, poolSize, applicationName, readonly);

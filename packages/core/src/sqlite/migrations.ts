@@ -6,6 +6,7 @@ import {
   type Migration,
   migrationFailed,
   migrationsToApply,
+  SCHEMA_MIGRATIONS_TABLE,
 } from '../migrations/runner.js';
 import { DATA_STEPS, type DataStep } from './data-steps.js';
 
@@ -24,13 +25,6 @@ export const SQLITE_MIGRATIONS_DIR = new URL('../../drizzle/sqlite/', import.met
 export function loadMigrations(dir: URL = SQLITE_MIGRATIONS_DIR): Migration[] {
   return loadMigrationsFrom(dir);
 }
-
-const CREATE_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (
-  version INTEGER PRIMARY KEY,
-  applied_at TEXT NOT NULL,
-  description TEXT NOT NULL,
-  checksum TEXT
-)`;
 
 export function readApplied(db: Database.Database): AppliedMigration[] {
   const exists = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get();
@@ -70,7 +64,7 @@ export function migrate(
   try {
     db.exec('BEGIN IMMEDIATE');
     try {
-      db.exec(CREATE_TABLE);
+      db.exec(SCHEMA_MIGRATIONS_TABLE);
       const todo = migrationsToApply(readApplied(db), migrations, file);
       const record = db.prepare(
         'INSERT INTO schema_migrations (version, applied_at, description, checksum) VALUES (?, ?, ?, ?)',

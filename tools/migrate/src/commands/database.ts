@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { DEFAULT_DB_PATH, openStore, type PgStore, type SqliteStore } from '@skill-metrics/core';
+import { DEFAULT_DB_PATH, openStore, type PgStore, redactUrl, type SqliteStore } from '@skill-metrics/core';
 import { type CommandArgs, UsageError } from '../options.js';
 import { MissingFileError } from './open.js';
 
@@ -18,10 +18,8 @@ export function databaseArg(args: CommandArgs): DatabaseTarget {
   const url = args.values['database-url'];
   if (typeof url === 'string') {
     if (typeof path === 'string') throw new UsageError('give --db (a SQLite file) or --database-url, not both');
-    if (!/^postgres(ql)?:\/\//.test(url)) {
-      throw new UsageError(`--database-url must be a postgres:// URL, got ${JSON.stringify(redact(url))}`);
-    }
-    return { kind: 'pg', url, name: redact(url) };
+    // What is not a postgres:// URL, the store refuses as it opens (exit 2, nothing written).
+    return { kind: 'pg', url, name: redactUrl(url) };
   }
   const file = typeof path === 'string' ? path : DEFAULT_DB_PATH;
   return { kind: 'sqlite', path: file, name: file === ':memory:' ? file : resolve(file) };
@@ -49,14 +47,4 @@ export function databaseExists(target: DatabaseTarget): boolean {
 export function sqliteFileOnly(target: DatabaseTarget, command: string, instead: string): string {
   if (target.kind !== 'sqlite') throw new UsageError(`${command} works on a SQLite file; for PostgreSQL, ${instead}`);
   return target.path;
-}
-
-function redact(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return url.replace(/:[^:@/]*@/, ':***@');
-  }
 }

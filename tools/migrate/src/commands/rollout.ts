@@ -16,7 +16,6 @@ import {
 } from '../rollout/flag-file.js';
 import { advanceStep, backStep, type Step } from '../rollout/steps.js';
 import { type DatabaseTarget, databaseArg, databaseExists, openDatabase, openForReading } from './database.js';
-import { MissingFileError } from './open.js';
 
 const ACTIONS = ['status', 'set', 'advance', 'back', 'release'] as const;
 type Action = (typeof ACTIONS)[number];
@@ -219,22 +218,28 @@ async function back(args: CommandArgs, io: Io, where: FlagFileArg, flag: FlagFil
 /** Lifts the guardrail's hold, as `clearGuardrail()` does: every dual store sees it within its refresh. */
 async function release(args: CommandArgs, io: Io): Promise<number> {
   const target = databaseArg(args);
-  if (!databaseExists(target)) throw new MissingFileError(target.name, 'database');
+  // Read first, on a read-only store: a database that is not there is named and never created.
+  const reader = await openForReading(target);
+  let held: GuardrailState | null;
+  try {
+    held = (await reader.notes.getState(GUARDRAIL_KEY)) as GuardrailState | null;
+  } finally {
+    await reader.close();
+  }
+  if (!held?.held) {
+    io.out(`the guardrail holds nothing back in ${target.name}`);
+    return 0;
+  }
   const store = await openDatabase(target);
   try {
-    const held = (await store.notes.getState(GUARDRAIL_KEY)) as GuardrailState | null;
-    if (!held?.held) {
-      io.out(`the guardrail holds nothing back in ${target.name}`);
-      return 0;
-    }
     await store.notes.setState(GUARDRAIL_KEY, null);
-    io.out(
-      `released the guardrail's hold (${held.reason} ${rateText(held.rate)} since ${held.since}); the dual stores go back to their flag's modes`,
-    );
-    return 0;
   } finally {
     await store.close();
   }
+  io.out(
+    `released the guardrail's hold (${held.reason} ${rateText(held.rate)} since ${held.since}); the dual stores go back to their flag's modes`,
+  );
+  return 0;
 }
 
 export const rolloutCommand: Command = {
