@@ -14,6 +14,7 @@ import {
   type RecordOptions,
   type RecordResult,
   type SkillMetrics,
+  type SkillOverview,
   StoreClosedError,
   type TimelineBucket,
   type TimelineOptions,
@@ -218,6 +219,10 @@ export class DualStore implements AnalyticsStore {
 
   getSummary(): Promise<MetricsSummary> {
     return this.#read('getSummary', [], {}, (s) => s.getSummary());
+  }
+
+  getSkillOverview(): Promise<SkillOverview[]> {
+    return this.#read('getSkillOverview', [], {}, (s) => s.getSkillOverview());
   }
 
   countInvocations(query?: InvocationQuery): Promise<number> {

@@ -13,6 +13,7 @@ import { repairCommand } from './commands/repair.js';
 import { reportCommand } from './commands/report.js';
 import { restoreCommand } from './commands/restore.js';
 import { rolloutCommand } from './commands/rollout.js';
+import { serveCommand } from './commands/serve.js';
 import { statusCommand } from './commands/status.js';
 import { type Command, commonOptions, type Io, processIo, UsageError } from './options.js';
 
@@ -26,6 +27,7 @@ const COMMANDS: Record<string, Command> = {
   backup: backupCommand,
   restore: restoreCommand,
   rollout: rolloutCommand,
+  serve: serveCommand,
   demo: demoCommand,
 };
 

@@ -1,11 +1,14 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { openStore } from '@skill-metrics/core';
 import { loadPgMigrations } from '@skill-metrics/core/pg';
 import { dropSchemas, freshSchemaName, PG_URL, pgServerAnswers } from '@skill-metrics/core/testing/pg';
 import { main } from '@skill-metrics/migrate';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startCli } from './cli-process.js';
+import { readExposition } from './exposition-reader.js';
 import { writeLegacyFile } from './legacy-fixture.js';
 
 const server = await pgServerAnswers();
@@ -77,6 +80,35 @@ describe.runIf(server)('skill-metrics with --database-url (PostgreSQL)', () => {
     expect(repair.code, repair.err).toBe(0);
     expect(repair.out).toMatch(/copied:\s+0 into the file, 0 into the database/);
   }, 120_000);
+
+  it('serves /metrics from the server: every skill of the database, read at each scrape', async () => {
+    const schema = freshSchemaName('cli_serve');
+    schemas.push(schema);
+    const url = urlOf(schema);
+    const file = join(dir, 'serve-legacy.json');
+    writeLegacyFile(file, 500);
+    expect((await run(['backfill', file, '--database-url', url, '--tz', 'UTC'])).code).toBe(0);
+    const cli = startCli(['serve', '--database-url', url, '--port', '0']);
+    const store = await openStore({ url });
+    try {
+      const base = (/http:\/\/[^\s:]+:\d+/.exec(await cli.printed('stdout', /^serving /)) as RegExpExecArray)[0];
+      const scrape = async () => readExposition(await (await fetch(`${base}/metrics`)).text()).samples;
+      const overview = await store.getSkillOverview();
+      const totals = (await scrape()).filter((s) => s.name === 'skill_invocations_total');
+      expect(totals).toHaveLength(overview.length * 2);
+      expect(totals.reduce((sum, s) => sum + s.value, 0)).toBe((await store.getSummary()).totalInvocations);
+      await store.trackInvocation('started-now');
+      const pending = (await scrape()).find(
+        (s) => s.name === 'skill_invocations_pending' && s.labels.skill === 'started-now',
+      );
+      expect(pending?.value).toBe(1);
+      expect(await (await fetch(`${base}/healthz`)).text()).toBe('ok\n');
+    } finally {
+      cli.child.kill('SIGTERM');
+      await store.close();
+      expect((await cli.exit).code).toBe(0);
+    }
+  }, 60_000);
 
   it('refuses what cannot work with exit 2, writing nothing: a schema with no database, a file-only command, both --db and --database-url', async () => {
     const missing = freshSchemaName('cli_missing');

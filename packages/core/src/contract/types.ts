@@ -128,6 +128,22 @@ export interface MetricsSummary {
   skillsByUsage: Array<[string, number]>;
 }
 
+/**
+ * A skill's invocations by status and its duration figures: what a monitoring scrape reads of every
+ * skill, without the per-key counts of `SkillMetrics`.
+ */
+export interface SkillOverview {
+  skillName: string;
+  completedInvocations: number;
+  abandonedInvocations: number;
+  pendingInvocations: number;
+  /** Over completed invocations. */
+  totalDurationSeconds: number;
+  p50DurationSeconds: number | null;
+  p95DurationSeconds: number | null;
+  p99DurationSeconds: number | null;
+}
+
 /** Filters for `listInvocations`. Results come in `(invokedAt, id)` order. */
 export interface InvocationQuery {
   skillName?: string;
@@ -256,6 +272,11 @@ export interface SkillAnalytics {
    * safe query; one without words matches nothing.
    */
   searchWorkflowPaths(query: string, options?: { limit?: number }): Promise<WorkflowPathMatch[]>;
+  /**
+   * Every skill that has an invocation, pending ones included, by name in code-point order: its
+   * counts by status and duration figures (percentiles as in `getSkillMetrics`), in one read.
+   */
+  getSkillOverview(): Promise<SkillOverview[]>;
   /** The skills a session ran, most used first. */
   getSessionSkills(sessionId: string): Promise<ContextSkillFigures[]>;
   /** A project's figures, or `null` if no finished invocation names it. */

@@ -3,6 +3,7 @@ import type {
   Invocation,
   RecordResult,
   SkillMetrics,
+  SkillOverview,
   TimelineBucket,
   TrackOptions,
   WorkflowPathMatch,
@@ -40,6 +41,8 @@ export interface StoreBackend {
   allMetrics(): Promise<SkillMetrics[]>;
   /** Every skill's usage in `byUsage` order. */
   usage(): Promise<SummaryInput[]>;
+  /** Every skill with an invocation, pending ones included, by name in code-point order, in one read. */
+  overview(): Promise<SkillOverview[]>;
   /** How many invocations pass `filter`. */
   count(filter: InvocationFilter): Promise<number>;
   /** The invocations that pass `filter`, in `byStartThenId` order, fetched `pageSize` at a time. */

@@ -10,6 +10,7 @@ export * from './counts.js';
 export * from './export.js';
 export * from './memory.js';
 export * from './notes.js';
+export * from './overview.js';
 export * from './query.js';
 export * from './record.js';
 export * from './report.js';

@@ -17,6 +17,7 @@ import type {
   RecordOptions,
   RecordResult,
   SkillMetrics,
+  SkillOverview,
   TimelineBucket,
   TimelineOptions,
   TrackOptions,
@@ -211,6 +212,11 @@ export class EngineStore implements AnalyticsStore {
   async getSummary(): Promise<MetricsSummary> {
     this.#ensureOpen();
     return summarize(await this.#call('getSummary', () => this.#backend.usage()));
+  }
+
+  async getSkillOverview(): Promise<SkillOverview[]> {
+    this.#ensureOpen();
+    return this.#call('getSkillOverview', () => this.#backend.overview());
   }
 
   async countInvocations(query?: InvocationQuery): Promise<number> {

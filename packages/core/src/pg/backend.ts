@@ -3,7 +3,14 @@ import { InvocationAlreadyCompletedError, type SkillMetricsError, UnknownInvocat
 import { uuidv7 } from '../contract/ids.js';
 import { DurationSketch, exactPercentiles } from '../contract/sketch.js';
 import { formatEpochMs } from '../contract/time.js';
-import type { Invocation, RecordResult, SkillMetrics, TimelineBucket, WorkflowPathMatch } from '../contract/types.js';
+import type {
+  Invocation,
+  RecordResult,
+  SkillMetrics,
+  SkillOverview,
+  TimelineBucket,
+  WorkflowPathMatch,
+} from '../contract/types.js';
 import type { NewInvocation, Outcome, OutcomeOf, StoreBackend } from '../engine/backend.js';
 import { BatchHours } from '../engine/batch-hours.js';
 import type { KeptState } from '../engine/bulk.js';
@@ -17,7 +24,14 @@ import { type FinishedEverywhere, planUpdate, type TotalsUpdate } from '../engin
 import { inTransaction, pgStorageError, type Queryable } from './client.js';
 import { bucketRowOf, hourTotalsOf, lockSkills, storedSkills, writeUpdate } from './figures.js';
 import { SET_STATE, UNSET_STATE } from './notes.js';
-import { SKILL_METRICS_QUERY, SKILL_ROW_QUERY, searchQuery, skillMetricsOf, whereOf } from './reads.js';
+import {
+  SKILL_METRICS_QUERY,
+  SKILL_OVERVIEW_QUERY,
+  SKILL_ROW_QUERY,
+  searchQuery,
+  skillMetricsOf,
+  whereOf,
+} from './reads.js';
 import {
   FINISH_MANY,
   finishParameters,
@@ -170,6 +184,10 @@ export class PgBackend implements StoreBackend {
        FROM skill_totals ORDER BY total_invocations DESC, skill_name`,
     );
     return rows;
+  }
+
+  async overview(): Promise<SkillOverview[]> {
+    return (await this.#pool.query<SkillOverview>(SKILL_OVERVIEW_QUERY)).rows;
   }
 
   async count(filter: InvocationFilter): Promise<number> {

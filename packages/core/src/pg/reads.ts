@@ -92,3 +92,24 @@ export function lexemeOf(word: string): string {
 export function searchQuery(words: readonly string[]): string {
   return words.map((w) => `'${lexemeOf(w).replaceAll('\\', '\\\\').replaceAll("'", "''")}':*`).join(' & ');
 }
+
+/**
+ * `getSkillOverview` in one statement: each skill's totals joined to its pending count (from the
+ * partial index of pending invocations), a skill with only pending ones included; by name, which
+ * is code-point order under the "C" collation.
+ */
+export const SKILL_OVERVIEW_QUERY = `
+SELECT coalesce(t.skill_name, p.skill_name) AS "skillName",
+  coalesce(t.completed_invocations, 0) AS "completedInvocations",
+  coalesce(t.abandoned_invocations, 0) AS "abandonedInvocations",
+  coalesce(p.pending, 0) AS "pendingInvocations",
+  coalesce(t.total_duration_seconds, 0) AS "totalDurationSeconds",
+  t.p50_duration_seconds AS "p50DurationSeconds",
+  t.p95_duration_seconds AS "p95DurationSeconds",
+  t.p99_duration_seconds AS "p99DurationSeconds"
+FROM skill_totals t
+FULL JOIN (
+  SELECT skill_name, count(*)::integer AS pending
+  FROM skill_invocation WHERE completed_at IS NULL GROUP BY skill_name
+) p ON p.skill_name = t.skill_name
+ORDER BY 1`;

@@ -53,6 +53,9 @@ export const skillInvocation = pgTable(
     index('idx_skill_invocation_project_time')
       .on(t.projectPath, t.invokedAt, t.id)
       .where(sql`${t.projectPath} IS NOT NULL`),
+    // The pending invocations by skill (a scrape's gauge, `status: 'pending'` counts): few rows,
+    // however many are finished.
+    index('idx_skill_invocation_pending').on(t.skillName).where(sql`${t.completedAt} IS NULL`),
   ],
 );
 

@@ -4,12 +4,20 @@ import { InvocationAlreadyCompletedError, type StorageError, UnknownInvocationEr
 import { uuidv7 } from '../contract/ids.js';
 import { DurationSketch, exactPercentiles } from '../contract/sketch.js';
 import { formatEpochMs } from '../contract/time.js';
-import type { Invocation, RecordResult, SkillMetrics, TimelineBucket, WorkflowPathMatch } from '../contract/types.js';
+import type {
+  Invocation,
+  RecordResult,
+  SkillMetrics,
+  SkillOverview,
+  TimelineBucket,
+  WorkflowPathMatch,
+} from '../contract/types.js';
 import type { NewInvocation, Outcome, OutcomeOf, StoreBackend } from '../engine/backend.js';
 import { BatchHours } from '../engine/batch-hours.js';
 import type { KeptState } from '../engine/bulk.js';
 import { CountCache, type SkillCounts } from '../engine/counts.js';
 import type { ExportChunk } from '../engine/export.js';
+import { withPendingCounts } from '../engine/overview.js';
 import type { InvocationFilter } from '../engine/query.js';
 import { type CheckedInvocation, type RecordSteps, recordEach } from '../engine/record.js';
 import { searchWords } from '../engine/search.js';
@@ -177,6 +185,27 @@ export class SqliteBackend implements StoreBackend {
       completedInvocations,
       totalDurationSeconds,
     }));
+  }
+
+  overview(): Promise<SkillOverview[]> {
+    const s = this.#statements;
+    return this.#whenFree(() =>
+      this.#snapshot(() =>
+        withPendingCounts(
+          s.overviewTotals().map(([skillName, completed, abandoned, duration, p50, p95, p99]) => ({
+            skillName,
+            completedInvocations: completed,
+            abandonedInvocations: abandoned,
+            pendingInvocations: 0,
+            totalDurationSeconds: duration,
+            p50DurationSeconds: p50,
+            p95DurationSeconds: p95,
+            p99DurationSeconds: p99,
+          })),
+          new Map(s.pendingBySkill()),
+        ),
+      ),
+    );
   }
 
   async count(filter: InvocationFilter): Promise<number> {

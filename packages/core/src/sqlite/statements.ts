@@ -49,6 +49,9 @@ const TOTALS_UPSERTED = [
   'timelineOpenHour',
 ] as const;
 
+/** A skill's overview figures but its pending count, in `toSkillOverview`'s order. */
+type OverviewTotalsRow = [string, number, number, number, number | null, number | null, number | null];
+
 export function prepareStatements(db: Db, client: Database.Database) {
   return {
     insertInvocation: compileWrite(
@@ -178,6 +181,29 @@ export function prepareStatements(db: Db, client: Database.Database) {
         })
         .from(st)
         .orderBy(desc(st.totalInvocations), asc(st.skillName)),
+    ),
+    // getSkillOverview: the totals, and the pending counts from the partial index of pending rows.
+    overviewTotals: compileRowsRead<OverviewTotalsRow>(
+      client,
+      db
+        .select({
+          skillName: st.skillName,
+          completedInvocations: st.completedInvocations,
+          abandonedInvocations: st.abandonedInvocations,
+          totalDurationSeconds: st.totalDurationSeconds,
+          p50DurationSeconds: st.p50DurationSeconds,
+          p95DurationSeconds: st.p95DurationSeconds,
+          p99DurationSeconds: st.p99DurationSeconds,
+        })
+        .from(st),
+    ),
+    pendingBySkill: compileRowsRead<[string, number]>(
+      client,
+      db
+        .select({ skillName: inv.skillName, n: sql<number>`count(*)` })
+        .from(inv)
+        .where(isNull(inv.completedAt))
+        .groupBy(inv.skillName),
     ),
     sketchBySkill: db
       .select({ durationSketch: st.durationSketch })

@@ -4,6 +4,7 @@ import type { EngineOptions } from '../engine/store.js';
 import { closingAfterEach } from './reference.js';
 import { describeContexts } from './suites/contexts.js';
 import { describeExport } from './suites/export.js';
+import { describeOverview } from './suites/overview.js';
 import { describeReport } from './suites/report.js';
 import { describeSearch } from './suites/search.js';
 import { describeDurationsOverTime } from './suites/time.js';
@@ -19,7 +20,8 @@ export interface AnalyticsSubject {
 
 /**
  * Registers the analytics contract's tests: percentiles, timelines, workflow-path search, sessions,
- * projects, the report and the export. Every store that offers `SkillAnalytics` runs it.
+ * projects, the skill overview, the report and the export. Every store that offers `SkillAnalytics`
+ * runs it.
  */
 export function describeAnalyticsContract(name: string, subject: AnalyticsSubject): void {
   describe(`${name} — analytics contract`, () => {
@@ -27,6 +29,7 @@ export function describeAnalyticsContract(name: string, subject: AnalyticsSubjec
     describeDurationsOverTime(open);
     describeSearch(open);
     describeContexts(open);
+    describeOverview(open);
     describeReport(open);
     describeExport(open);
   });

@@ -4,6 +4,7 @@ import {
   InvocationAlreadyCompletedError,
   type RecordResult,
   type SkillMetrics,
+  type SkillOverview,
   type StorageError,
   StoreFullError,
   StoreIOError,
@@ -25,6 +26,7 @@ import {
   METRIC_PERCENTILES,
   matchesFilter,
   type NewInvocation,
+  NO_PERCENTILES,
   type Outcome,
   type OutcomeOf,
   recordEach,
@@ -35,6 +37,7 @@ import {
   timelineOf,
   toDurationPercentiles,
   toSkillMetrics,
+  withPendingCounts,
 } from '@skill-metrics/core/engine';
 import { completedAtToWrite, toRaw } from '../format.js';
 import { cloneJson } from '../pyjson.js';
@@ -128,6 +131,24 @@ export class LegacyFileBackend implements StoreBackend {
 
   async usage(): Promise<SummaryInput[]> {
     return [...(await this.file.current()).totals.values()].sort(byUsage);
+  }
+
+  async overview(): Promise<SkillOverview[]> {
+    const state = await this.file.current();
+    const percentiles = this.#percentilesOf(state);
+    const pending = new Map<string, number>();
+    for (const view of viewsOf(state, this.#timeZone)) {
+      if (view.status === 'pending') pending.set(view.skillName, (pending.get(view.skillName) ?? 0) + 1);
+    }
+    const totals = [...state.totals.values()].map((t) => ({
+      skillName: t.skillName,
+      completedInvocations: t.completedInvocations,
+      abandonedInvocations: t.abandonedInvocations,
+      pendingInvocations: 0,
+      totalDurationSeconds: t.totalDurationSeconds,
+      ...(percentiles.get(t.skillName) ?? NO_PERCENTILES),
+    }));
+    return withPendingCounts(totals, pending);
   }
 
   async count(filter: InvocationFilter): Promise<number> {

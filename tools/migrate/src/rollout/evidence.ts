@@ -124,20 +124,41 @@ function comparingPart(flag: FlagFile): number {
   return written === 0 ? 0 : (flag.shares.verify + flag.shares['db-primary']) / written;
 }
 
+/** What the database's notes say of the rollout: cheap reads, none of them over the invocations. */
+export interface RolloutNotes {
+  /** The last check `check` kept, or `null`. */
+  check: CheckSummary | null;
+  /** Shadow-read mismatches recorded. */
+  mismatches: number;
+  /** Writes journaled in the database as owed to each side. */
+  owed: Record<Side, number>;
+  guardrail: GuardrailState | null;
+}
+
+/** Reads the rollout's notes through `store` (all empty for a store that keeps none). */
+export async function readRolloutNotes(store: SkillMetricsStore): Promise<RolloutNotes> {
+  const notes = notesOf(store);
+  const owed: Record<Side, number> = { legacy: 0, db: 0 };
+  if (!notes) return { check: null, mismatches: 0, owed, guardrail: null };
+  const kept = (await notes.getState(CHECK_KEY)) as CheckSummary | null;
+  for await (const note of notesAfter(notes, OWED_NOTE)) owed[(note.body as OwedWrite).side]++;
+  return {
+    check: kept?.version === 1 ? kept : null,
+    mismatches: await notes.count(MISMATCH_NOTE),
+    owed,
+    guardrail: ((await notes.getState(GUARDRAIL_KEY)) as GuardrailState | null) ?? null,
+  };
+}
+
 /** What the database says about the rollout so far, read through `store`. */
 export async function gatherEvidence(store: SkillMetricsStore, database: string, flag: FlagFile): Promise<Evidence> {
+  const { check, mismatches, owed, guardrail } = await readRolloutNotes(store);
   const notes = notesOf(store);
-  const kept = (await notes?.getState(CHECK_KEY)) as CheckSummary | null | undefined;
-  const check = kept?.version === 1 ? kept : null;
   const startedMs = check ? timestampToEpochMs(check.startedAt) : null;
-  const owed: Record<Side, number> = { legacy: 0, db: 0 };
   let sinceCheck: number | null = null;
-  if (notes) {
-    for await (const note of notesAfter(notes, OWED_NOTE)) owed[(note.body as OwedWrite).side]++;
-    if (check) {
-      sinceCheck = 0;
-      for await (const _ of notesAfter(notes, MISMATCH_NOTE, check.mismatchSeq)) sinceCheck++;
-    }
+  if (notes && check) {
+    sinceCheck = 0;
+    for await (const _ of notesAfter(notes, MISMATCH_NOTE, check.mismatchSeq)) sinceCheck++;
   }
   const comparingInvocations = check
     ? Math.round((await store.countInvocations({ since: check.startedAt })) * comparingPart(flag))
@@ -152,13 +173,13 @@ export async function gatherEvidence(store: SkillMetricsStore, database: string,
           }
         : null,
     mismatches: {
-      total: (await notes?.count(MISMATCH_NOTE)) ?? 0,
+      total: mismatches,
       sinceCheck,
       comparingInvocations,
       rate: sinceCheck !== null && comparingInvocations ? sinceCheck / comparingInvocations : null,
     },
     owed,
-    guardrail: ((await notes?.getState(GUARDRAIL_KEY)) as GuardrailState | null | undefined) ?? null,
+    guardrail,
   };
 }
 

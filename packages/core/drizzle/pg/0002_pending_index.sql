@@ -1,0 +1,1 @@
+CREATE INDEX "idx_skill_invocation_pending" ON "skill_invocation" USING btree ("skill_name") WHERE "skill_invocation"."completed_at" IS NULL;

@@ -1,0 +1,106 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { DatabaseStore } from '../commands/database.js';
+import { gatherReportFigures } from '../report/figures.js';
+import { renderReportPage } from '../report/html.js';
+import { EXPOSITION_CONTENT_TYPE } from './exposition.js';
+import { MetricsScraper } from './scrape.js';
+
+export interface MetricsServerOptions {
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** The flag file whose shares `/metrics` reports. */
+  flagFile: string;
+  /** Where a failed read is told (the response says only that it failed). */
+  log(text: string): void;
+}
+
+export interface MetricsServer {
+  /** `http://host:port`, the port as bound. */
+  url: string;
+  close(): Promise<void>;
+}
+
+interface Page {
+  status?: number;
+  type: string;
+  body: string;
+}
+
+/** What each path answers, read from the database on each request. */
+function routesOf(store: DatabaseStore, flagFile: string): Record<string, () => Promise<Page>> {
+  const scraper = new MetricsScraper(store, flagFile);
+  return {
+    '/metrics': async () => ({ type: EXPOSITION_CONTENT_TYPE, body: await scraper.scrape() }),
+    '/': async () => ({
+      type: 'text/html; charset=utf-8',
+      body: renderReportPage(await gatherReportFigures(store)),
+    }),
+    // The report page has no icon; a browser asks anyway.
+    '/favicon.ico': async () => ({ status: 204, type: 'image/x-icon', body: '' }),
+    // Healthy when the database answers a read.
+    '/healthz': async () => {
+      await store.appliedMigrations();
+      return { type: 'text/plain; charset=utf-8', body: 'ok\n' };
+    },
+  };
+}
+
+function send(response: ServerResponse, status: number, type: string, body: string, head: boolean): void {
+  response.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
+  response.end(head ? undefined : body);
+}
+
+/**
+ * Serves the database over HTTP: `/metrics` in the Prometheus text format, `/` as the report page,
+ * `/healthz`. GET and HEAD only. A read that fails answers 503 (the scraper marks the target down)
+ * and is logged; the server keeps serving.
+ */
+export function startMetricsServer(store: DatabaseStore, options: MetricsServerOptions): Promise<MetricsServer> {
+  const routes = routesOf(store, options.flagFile);
+  const handle = async (request: IncomingMessage, response: ServerResponse) => {
+    const head = request.method === 'HEAD';
+    if (request.method !== 'GET' && !head) {
+      response.setHeader('allow', 'GET, HEAD');
+      send(response, 405, 'text/plain; charset=utf-8', 'only GET and HEAD\n', false);
+      return;
+    }
+    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+    const route = Object.hasOwn(routes, path) ? routes[path] : undefined;
+    if (!route) {
+      send(response, 404, 'text/plain; charset=utf-8', `no page at ${path}: try /metrics, / or /healthz\n`, head);
+      return;
+    }
+    try {
+      const page = await route();
+      send(response, page.status ?? 200, page.type, page.body, head);
+    } catch (error) {
+      options.log(`skill-metrics serve: ${path}: ${(error as Error).message}`);
+      send(
+        response,
+        503,
+        'text/plain; charset=utf-8',
+        `the database could not be read: ${(error as Error).message}\n`,
+        head,
+      );
+    }
+  };
+  const server = createServer((request, response) => void handle(request, response));
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      const { port } = server.address() as AddressInfo;
+      const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+      resolve({
+        url: `http://${host}:${port}`,
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            server.closeAllConnections();
+          }),
+      });
+    });
+  });
+}

@@ -1,0 +1,279 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openStore, type SkillOverview, type SqliteStore } from '@skill-metrics/core';
+import { testInvocation } from '@skill-metrics/core/testing';
+import { GUARDRAIL_KEY, MISMATCH_NOTE, OWED_NOTE } from '@skill-metrics/dual';
+import { chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHECK_KEY } from '../src/rollout/evidence.js';
+import { EXPOSITION_CONTENT_TYPE } from '../src/serve/exposition.js';
+import { type CliRun, startCli } from './cli-process.js';
+import { type ReadSample, readExposition } from './exposition-reader.js';
+
+const PROMETHEUS = '/usr/bin/prometheus';
+const PROMTOOL = '/usr/bin/promtool';
+const CHROMIUM = '/usr/bin/chromium';
+const prometheusPresent = existsSync(PROMETHEUS) && existsSync(PROMTOOL);
+if (!prometheusPresent && process.env.CI === 'true') {
+  throw new Error(`${PROMETHEUS} or ${PROMTOOL} is missing: CI needs Debian's prometheus package`);
+}
+if (!prometheusPresent) {
+  console.log(`promtool and Prometheus server tests skipped: no ${PROMETHEUS} (apt-get install -y prometheus)`);
+}
+
+/** Skill names that need every escape of the format, and one beyond the BMP. */
+const NAMES = ['pytest-runner', 'say "hi"', 'back\\slash', 'two\nlines', '🚀 déploiement'];
+const dir = mkdtempSync(join(tmpdir(), 'skill-metrics-serve-'));
+const dbPath = join(dir, 'metrics.db');
+const flagFile = join(dir, 'storage-mode.json');
+
+let writer: SqliteStore;
+let cli: CliRun;
+let base: string;
+
+async function get(path: string, init?: RequestInit) {
+  const response = await fetch(`${base}${path}`, init);
+  return { status: response.status, type: response.headers.get('content-type'), body: await response.text(), response };
+}
+
+const value = (samples: ReadSample[], name: string, labels: Record<string, string>) => {
+  const found = samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
+  expect(found, `${name} ${JSON.stringify(labels)}`).toHaveLength(1);
+  return (found[0] as ReadSample).value;
+};
+
+beforeAll(async () => {
+  writer = await openStore({ path: dbPath });
+  let n = 0;
+  for (const skillName of NAMES) {
+    const durations = [0.5, 1.25, 2, 3.5, 8].slice(0, 2 + (n++ % 4));
+    await writer.recordInvocations([
+      ...durations.map((durationSeconds) => testInvocation({ skillName, durationSeconds })),
+      testInvocation({ skillName, completed: false, durationSeconds: 1, errorType: 'Timeout' }),
+    ]);
+  }
+  await writer.trackInvocation('pytest-runner');
+  await writer.trackInvocation('only-started');
+  await writer.notes.add(MISMATCH_NOTE, { operation: 'getSummary' });
+  await writer.notes.add(MISMATCH_NOTE, { operation: 'getSummary' });
+  await writer.notes.add(OWED_NOTE, { side: 'legacy', id: 'x', error: 'EACCES', at: '2026-05-04T10:00:00.000000Z' });
+  await writer.notes.setState(GUARDRAIL_KEY, { held: true, reason: 'mismatch-rate', since: '2026-05-04T10:00:00Z' });
+  await writer.notes.setState(CHECK_KEY, { version: 1, ok: false, finishedAt: '2026-05-04T09:00:00.000000Z' });
+  writeFileSync(flagFile, JSON.stringify({ 'dual-write': 30, verify: 20 }));
+
+  cli = startCli(['serve', '--db', dbPath, '--port', '0', '--flag-file', flagFile]);
+  const line = await cli.printed('stdout', /^serving /);
+  base = (/http:\/\/[^\s:]+:\d+/.exec(line) as RegExpExecArray)[0];
+});
+
+afterAll(async () => {
+  cli?.child.kill('SIGTERM');
+  const exit = await cli?.exit;
+  await writer?.close();
+  // The signal ends it cleanly: exit code 0, nothing on stderr.
+  expect(exit).toMatchObject({ code: 0, stderr: '' });
+});
+
+describe('skill-metrics serve: GET /metrics', () => {
+  it('gives every skill its counts by outcome, pending count and duration summary, as the store reads them', async () => {
+    const page = await get('/metrics');
+    expect(page.status).toBe(200);
+    expect(page.type).toBe(EXPOSITION_CONTENT_TYPE);
+    const { families, samples } = readExposition(page.body);
+    expect(Object.fromEntries([...families].map(([name, f]) => [name, f.type]))).toMatchObject({
+      skill_invocations_total: 'counter',
+      skill_invocations_pending: 'gauge',
+      skill_invocation_duration_seconds: 'summary',
+    });
+    for (const family of families.values()) expect(family.help.length).toBeGreaterThan(10);
+
+    const overview: SkillOverview[] = await writer.getSkillOverview();
+    expect(overview.map((o) => o.skillName).sort()).toEqual([...NAMES, 'only-started'].sort());
+    for (const o of overview) {
+      const skill = o.skillName;
+      expect(value(samples, 'skill_invocations_total', { skill, outcome: 'completed' })).toBe(o.completedInvocations);
+      expect(value(samples, 'skill_invocations_total', { skill, outcome: 'abandoned' })).toBe(o.abandonedInvocations);
+      expect(value(samples, 'skill_invocations_pending', { skill })).toBe(o.pendingInvocations);
+      expect(value(samples, 'skill_invocation_duration_seconds_sum', { skill })).toBe(o.totalDurationSeconds);
+      expect(value(samples, 'skill_invocation_duration_seconds_count', { skill })).toBe(o.completedInvocations);
+      for (const [quantile, p] of [
+        ['0.5', o.p50DurationSeconds],
+        ['0.95', o.p95DurationSeconds],
+        ['0.99', o.p99DurationSeconds],
+      ] as const) {
+        expect(value(samples, 'skill_invocation_duration_seconds', { skill, quantile })).toBe(p ?? Number.NaN);
+      }
+    }
+    expect(value(samples, 'skill_invocations_pending', { skill: 'only-started' })).toBe(1);
+    expect(value(samples, 'skill_invocation_duration_seconds', { skill: 'only-started', quantile: '0.5' })).toBeNaN();
+  });
+
+  it("gives the rollout's figures: the flag file's shares, mismatches, owed writes, the guardrail, the last check", async () => {
+    const { samples } = readExposition((await get('/metrics')).body);
+    const share = (mode: string) => value(samples, 'skill_metrics_rollout_mode_ratio', { mode });
+    expect([share('legacy'), share('dual-write'), share('verify'), share('db-primary'), share('db')]).toEqual([
+      0.5, 0.3, 0.2, 0, 0,
+    ]);
+    expect(value(samples, 'skill_metrics_rollout_flag_file_valid', {})).toBe(1);
+    expect(value(samples, 'skill_metrics_rollout_mismatches', {})).toBe(2);
+    expect(value(samples, 'skill_metrics_rollout_owed_writes', { side: 'legacy' })).toBe(1);
+    expect(value(samples, 'skill_metrics_rollout_owed_writes', { side: 'db' })).toBe(0);
+    expect(value(samples, 'skill_metrics_rollout_guardrail_holding', {})).toBe(1);
+    expect(value(samples, 'skill_metrics_rollout_last_check_ok', {})).toBe(0);
+    expect(value(samples, 'skill_metrics_rollout_last_check_timestamp_seconds', {})).toBe(
+      Date.parse('2026-05-04T09:00:00Z') / 1000,
+    );
+  });
+
+  it('reads the database at each scrape: a write by another process shows at the next one, a bad flag file as invalid', async () => {
+    const before = readExposition((await get('/metrics')).body).samples;
+    const completed = value(before, 'skill_invocations_total', { skill: 'say "hi"', outcome: 'completed' });
+    await writer.recordInvocation(testInvocation({ skillName: 'say "hi"', durationSeconds: 4 }));
+    writeFileSync(flagFile, '{ not json');
+    try {
+      const after = readExposition((await get('/metrics')).body).samples;
+      expect(value(after, 'skill_invocations_total', { skill: 'say "hi"', outcome: 'completed' })).toBe(completed + 1);
+      expect(value(after, 'skill_metrics_rollout_flag_file_valid', {})).toBe(0);
+      // What the storage-mode provider does with an unreadable flag file: every call legacy.
+      expect(value(after, 'skill_metrics_rollout_mode_ratio', { mode: 'legacy' })).toBe(1);
+    } finally {
+      writeFileSync(flagFile, JSON.stringify({ 'dual-write': 30, verify: 20 }));
+    }
+  });
+
+  it.runIf(prometheusPresent)('is accepted by promtool check metrics', async () => {
+    const page = await get('/metrics');
+    const check = spawnSync(PROMTOOL, ['check', 'metrics'], { input: page.body, encoding: 'utf8' });
+    expect({ status: check.status, out: check.stdout + check.stderr }).toEqual({ status: 0, out: '' });
+  });
+});
+
+describe('skill-metrics serve: the other pages', () => {
+  it('answers /healthz, 404 elsewhere, 405 to other methods, and HEAD with headers only', async () => {
+    expect(await get('/healthz')).toMatchObject({ status: 200, body: 'ok\n' });
+    expect(await get('/metrics?x=1')).toMatchObject({ status: 200 });
+    const missing = await get('/nothing');
+    expect(missing).toMatchObject({ status: 404 });
+    expect(missing.body).toContain('/metrics');
+    const post = await get('/metrics', { method: 'POST' });
+    expect(post.status).toBe(405);
+    expect(post.response.headers.get('allow')).toBe('GET, HEAD');
+    const head = await get('/metrics', { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.body).toBe('');
+    expect(Number(head.response.headers.get('content-length'))).toBeGreaterThan(1000);
+  });
+
+  it.runIf(existsSync(CHROMIUM))('serves the report page at /, which renders every skill in Chromium', async () => {
+    const page = await get('/');
+    expect(page).toMatchObject({ status: 200, type: 'text/html; charset=utf-8' });
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
+    });
+    try {
+      const tab = await browser.newPage();
+      const errors: string[] = [];
+      tab.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+      await tab.goto(`${base}/`);
+      const text = (await tab.locator('body').textContent()) ?? '';
+      for (const name of NAMES) expect(text).toContain(name);
+      expect(errors, errors.join('\n')).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it('refuses a port in use (exit 2, said why), a missing database and a bad port', async () => {
+    const port = new URL(base).port;
+    const [taken, missing, bad] = await Promise.all([
+      startCli(['serve', '--db', dbPath, '--port', port]).exit,
+      startCli(['serve', '--db', join(dir, 'none.db'), '--port', '0']).exit,
+      startCli(['serve', '--db', dbPath, '--port', '70000']).exit,
+    ]);
+    expect(taken.code).toBe(2);
+    expect(taken.stderr).toMatch(new RegExp(`cannot listen on 127\\.0\\.0\\.1 port ${port}: .*EADDRINUSE`));
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('none.db');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--port must be 0–65535');
+  }, 30_000);
+});
+
+/** A port nothing listens on now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+async function until<T>(what: string, read: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const got = await read().catch(() => undefined);
+    if (got !== undefined) return got;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe.runIf(prometheusPresent)('skill-metrics serve scraped by a real Prometheus server', () => {
+  it("has Prometheus's query API give the totals of getSummary, every skill name as stored", async () => {
+    const port = await freePort();
+    const config = join(dir, 'prometheus.yml');
+    writeFileSync(
+      config,
+      [
+        'global: { scrape_interval: 1s, scrape_timeout: 1s }',
+        'scrape_configs:',
+        '  - job_name: skill-metrics',
+        `    static_configs: [{ targets: ['${new URL(base).host}'] }]`,
+        '',
+      ].join('\n'),
+    );
+    const server = spawn(
+      PROMETHEUS,
+      [`--config.file=${config}`, `--storage.tsdb.path=${join(dir, 'tsdb')}`, `--web.listen-address=127.0.0.1:${port}`],
+      { stdio: 'ignore' },
+    );
+    const query = async (promql: string) => {
+      const response = await fetch(`http://127.0.0.1:${port}/api/v1/query?query=${encodeURIComponent(promql)}`);
+      const body = (await response.json()) as {
+        data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> };
+      };
+      return body.data.result;
+    };
+    try {
+      const summary = await writer.getSummary();
+      const scraped = await until('a scrape with the totals', async () => {
+        const [sum] = await query('sum(skill_invocations_total)');
+        return sum && Number(sum.value[1]) === summary.totalInvocations ? sum : undefined;
+      });
+      expect(Number(scraped.value[1])).toBe(summary.totalInvocations);
+      const completed = await query('sum(skill_invocations_total{outcome="completed"})');
+      const expected = (await writer.getSkillOverview()).reduce((sum, o) => sum + o.completedInvocations, 0);
+      expect(Number(completed[0]?.value[1])).toBe(expected);
+      // Every name came through the escaping as it is stored.
+      const names = (await query('skill_invocations_pending')).map((r) => r.metric.skill).sort();
+      expect(names).toEqual((await writer.getSkillOverview()).map((o) => o.skillName).sort());
+      const [up] = await query('up{job="skill-metrics"}');
+      expect(up?.value[1]).toBe('1');
+
+      await writer.recordInvocation(testInvocation({ skillName: '🚀 déploiement', durationSeconds: 1 }));
+      await until('the next scrape to see the new invocation', async () => {
+        const [one] = await query('skill_invocations_total{skill="🚀 déploiement",outcome="completed"}');
+        const stored = (await writer.getSkillMetrics('🚀 déploiement'))?.completedInvocations;
+        return one && Number(one.value[1]) === stored ? one : undefined;
+      });
+    } finally {
+      server.kill('SIGTERM');
+      await new Promise((r) => server.once('close', r));
+    }
+  }, 60_000);
+});
