@@ -13,6 +13,7 @@ import { run as legacyAnalytics } from './legacy-analytics.bench.mjs';
 import { run as legacyReader } from './legacy-reader.bench.mjs';
 import { run as legacyVsPython } from './legacy-vs-python.bench.mjs';
 import { run as postgres } from './pg.bench.mjs';
+import { run as serve } from './serve.bench.mjs';
 import { run as store } from './store.bench.mjs';
 import { run as telemetry } from './telemetry.bench.mjs';
 
@@ -39,6 +40,7 @@ await dual({ quick });
 await check({ quick });
 await backfill({ quick });
 await exportMetrics({ quick });
+await serve({ quick });
 console.log('\n| measure | store | floor | ratio | target |\n|---|---|---|---|---|');
 for (const r of results()) {
   const us = (v) => (v >= 1000 ? `${(v / 1000).toFixed(2)} ms` : `${v.toFixed(1)} µs`);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { openStore, type SkillOverview, type SqliteStore } from '@skill-metrics/core';
 import { testInvocation } from '@skill-metrics/core/testing';
 import { GUARDRAIL_KEY, MISMATCH_NOTE, OWED_NOTE } from '@skill-metrics/dual';
+import Database from 'better-sqlite3';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHECK_KEY } from '../src/rollout/evidence.js';
@@ -200,6 +201,37 @@ describe('skill-metrics serve: the other pages', () => {
     expect(missing.stderr).toContain('none.db');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--port must be 0–65535');
+  }, 30_000);
+});
+
+describe('skill-metrics serve when the database fails', () => {
+  it('answers 503 while a read fails, says why on stderr, and serves again once the database reads', async () => {
+    const path = join(dir, 'breaks.db');
+    const store = await openStore({ path });
+    await store.recordInvocation(testInvocation({ skillName: 'steady' }));
+    await store.close();
+    const run = startCli(['serve', '--db', path, '--port', '0']);
+    try {
+      const url = (/http:\/\/[^\s:]+:\d+/.exec(await run.printed('stdout', /^serving /)) as RegExpExecArray)[0];
+      expect((await fetch(`${url}/metrics`)).status).toBe(200);
+      // Another process takes the table away, as a failed restore or a wrong file would.
+      const other = new Database(path);
+      other.exec('ALTER TABLE skill_totals RENAME TO skill_totals_away');
+      const broken = await fetch(`${url}/metrics`);
+      expect(broken.status).toBe(503);
+      expect(await broken.text()).toMatch(/^the database could not be read: /);
+      // The process is up and the database answers: /healthz is for liveness, /metrics for figures.
+      expect((await fetch(`${url}/healthz`)).status).toBe(200);
+      await run.printed('stderr', /skill-metrics serve: \/metrics: /);
+      other.exec('ALTER TABLE skill_totals_away RENAME TO skill_totals');
+      other.close();
+      const back = await fetch(`${url}/metrics`);
+      expect(back.status).toBe(200);
+      expect(await back.text()).toContain('skill_invocations_total{skill="steady",outcome="completed"} 1');
+    } finally {
+      run.child.kill('SIGTERM');
+      await run.exit;
+    }
   }, 30_000);
 });
 

@@ -36,6 +36,7 @@ export const serveCommand: Command = {
       try {
         server = await startMetricsServer(store, { host, port, flagFile: flag.path, log: io.err });
       } catch (error) {
+        if ((error as NodeJS.ErrnoException).syscall !== 'listen') throw error;
         io.err(`skill-metrics: cannot listen on ${host} port ${port}: ${(error as Error).message}`);
         return 2;
       }

@@ -26,11 +26,10 @@ export function formatSampleValue(value: number): string {
 /** One label of a sample, `name="value"`, the value escaped. */
 export const label = (name: string, value: string) => `${name}="${escapeLabelValue(value)}"`;
 
-/** Builds an exposition text family by family; `text()` gives it whole. */
+/** Builds an exposition text family by family; `text()` or `bytes()` gives it whole. */
 export class Exposition {
-  // Joined once, at the end: one copy of each piece (a string grown piece by piece is a rope that
-  // costs as much again to flatten when it is sent).
-  readonly #parts: string[] = [];
+  // Joined once, at the end: one copy of each piece. Pieces may come encoded already (`samples`).
+  readonly #parts: Array<string | Uint8Array> = [];
 
   /** Starts a family: its HELP and TYPE lines. Its samples follow, before the next family. */
   family(name: string, type: MetricType, help: string): this {
@@ -44,13 +43,18 @@ export class Exposition {
     return this;
   }
 
-  /** Sample lines made by another `Exposition`'s `text()`, for the family begun last. */
-  samples(text: string): this {
-    this.#parts.push(text);
+  /** Sample lines made before (by another `Exposition`), as text or UTF-8, for the family begun last. */
+  samples(lines: string | Uint8Array): this {
+    this.#parts.push(lines);
     return this;
   }
 
   text(): string {
-    return this.#parts.join('');
+    return this.#parts.map((p) => (typeof p === 'string' ? p : Buffer.from(p).toString('utf8'))).join('');
+  }
+
+  /** The text as UTF-8, what is sent. */
+  bytes(): Buffer {
+    return Buffer.concat(this.#parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : p)));
   }
 }

@@ -2,7 +2,7 @@ import { type AnalyticsStore, type SkillOverview, timestampToEpochMs } from '@sk
 import { checkShares, STORAGE_MODES } from '@skill-metrics/dual';
 import { readRolloutNotes } from '../rollout/evidence.js';
 import { FlagFileError, readFlagFile, type Shares } from '../rollout/flag-file.js';
-import { Exposition, label } from './exposition.js';
+import { Exposition, formatSampleValue, label } from './exposition.js';
 
 /** The summary's quantiles, and the overview field each is read from. */
 const QUANTILES = [
@@ -11,42 +11,46 @@ const QUANTILES = [
   ['0.99', 'p99DurationSeconds'],
 ] as const;
 
-const FIGURES = [
-  'completedInvocations',
-  'abandonedInvocations',
-  'pendingInvocations',
-  'totalDurationSeconds',
-  'p50DurationSeconds',
-  'p95DurationSeconds',
-  'p99DurationSeconds',
-] as const;
-
-/** One skill's sample lines in each of the skill families, as of `figures`. */
+/** One skill's sample lines in each of the skill families, as of `figures`, in UTF-8. */
 interface SkillSamples {
   figures: SkillOverview;
-  totals: string;
-  pending: string;
-  durations: string;
+  totals: Uint8Array;
+  pending: Uint8Array;
+  durations: Uint8Array;
 }
 
+const sameFigures = (a: SkillOverview, b: SkillOverview) =>
+  a.completedInvocations === b.completedInvocations &&
+  a.abandonedInvocations === b.abandonedInvocations &&
+  a.pendingInvocations === b.pendingInvocations &&
+  a.totalDurationSeconds === b.totalDurationSeconds &&
+  a.p50DurationSeconds === b.p50DurationSeconds &&
+  a.p95DurationSeconds === b.p95DurationSeconds &&
+  a.p99DurationSeconds === b.p99DurationSeconds;
+
+const ASCII = /^[\x00-\x7f]*$/;
+const n = formatSampleValue;
+
+/** A skill's lines, written out whole: a scrape after every skill changed makes 10,000 of these. */
 function samplesOf(o: SkillOverview): SkillSamples {
   const skill = label('skill', o.skillName);
-  const durations = new Exposition();
+  const totals =
+    `skill_invocations_total{${skill},outcome="completed"} ${o.completedInvocations}\n` +
+    `skill_invocations_total{${skill},outcome="abandoned"} ${o.abandonedInvocations}\n`;
+  const pending = `skill_invocations_pending{${skill}} ${o.pendingInvocations}\n`;
+  let durations = '';
   for (const [q, field] of QUANTILES) {
-    durations.sample('skill_invocation_duration_seconds', `${skill},quantile="${q}"`, o[field] ?? Number.NaN);
+    durations += `skill_invocation_duration_seconds{${skill},quantile="${q}"} ${n(o[field] ?? Number.NaN)}\n`;
   }
-  durations
-    .sample('skill_invocation_duration_seconds_sum', skill, o.totalDurationSeconds)
-    .sample('skill_invocation_duration_seconds_count', skill, o.completedInvocations);
-  return {
-    figures: o,
-    totals: new Exposition()
-      .sample('skill_invocations_total', `${skill},outcome="completed"`, o.completedInvocations)
-      .sample('skill_invocations_total', `${skill},outcome="abandoned"`, o.abandonedInvocations)
-      .text(),
-    pending: new Exposition().sample('skill_invocations_pending', skill, o.pendingInvocations).text(),
-    durations: durations.text(),
-  };
+  durations +=
+    `skill_invocation_duration_seconds_sum{${skill}} ${n(o.totalDurationSeconds)}\n` +
+    `skill_invocation_duration_seconds_count{${skill}} ${o.completedInvocations}\n`;
+  // One encoding for the three, kept as views into it; an ASCII line's bytes are its characters.
+  const bytes = Buffer.from(totals + pending + durations);
+  const ascii = ASCII.test(skill);
+  const a = ascii ? totals.length : Buffer.byteLength(totals);
+  const b = a + (ascii ? pending.length : Buffer.byteLength(pending));
+  return { figures: o, totals: bytes.subarray(0, a), pending: bytes.subarray(a, b), durations: bytes.subarray(b) };
 }
 
 /** The shares the storage-mode provider reads from the flag file, and whether it could read it. */
@@ -75,13 +79,14 @@ export class MetricsScraper {
     this.#flagFile = flagFile;
   }
 
-  async scrape(): Promise<string> {
+  /** The page as UTF-8. */
+  async scrape(): Promise<Buffer> {
     const overview = await this.#store.getSkillOverview();
     const rollout = await readRolloutNotes(this.#store);
     const kept = new Map<string, SkillSamples>();
     const skills = overview.map((o) => {
       const before = this.#kept.get(o.skillName);
-      const samples = before && FIGURES.every((f) => before.figures[f] === o[f]) ? before : samplesOf(o);
+      const samples = before && sameFigures(before.figures, o) ? before : samplesOf(o);
       kept.set(o.skillName, samples);
       return samples;
     });
@@ -144,6 +149,6 @@ export class MetricsScraper {
     if (check) {
       out.sample('skill_metrics_rollout_last_check_timestamp_seconds', '', timestampToEpochMs(check.finishedAt) / 1000);
     }
-    return out.text();
+    return out.bytes();
   }
 }

@@ -25,12 +25,11 @@ export interface MetricsServer {
 interface Page {
   status?: number;
   type: string;
-  body: string;
+  body: string | Buffer;
 }
 
 /** What each path answers, read from the database on each request. */
-function routesOf(store: DatabaseStore, flagFile: string): Record<string, () => Promise<Page>> {
-  const scraper = new MetricsScraper(store, flagFile);
+function routesOf(scraper: MetricsScraper, store: DatabaseStore): Record<string, () => Promise<Page>> {
   return {
     '/metrics': async () => ({ type: EXPOSITION_CONTENT_TYPE, body: await scraper.scrape() }),
     '/': async () => ({
@@ -47,7 +46,7 @@ function routesOf(store: DatabaseStore, flagFile: string): Record<string, () => 
   };
 }
 
-function send(response: ServerResponse, status: number, type: string, body: string, head: boolean): void {
+function send(response: ServerResponse, status: number, type: string, body: string | Buffer, head: boolean): void {
   response.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
   response.end(head ? undefined : body);
 }
@@ -57,8 +56,11 @@ function send(response: ServerResponse, status: number, type: string, body: stri
  * `/healthz`. GET and HEAD only. A read that fails answers 503 (the scraper marks the target down)
  * and is logged; the server keeps serving.
  */
-export function startMetricsServer(store: DatabaseStore, options: MetricsServerOptions): Promise<MetricsServer> {
-  const routes = routesOf(store, options.flagFile);
+export async function startMetricsServer(store: DatabaseStore, options: MetricsServerOptions): Promise<MetricsServer> {
+  const scraper = new MetricsScraper(store, options.flagFile);
+  // One scrape before listening: the database answers, and the first scraper gets lines made already.
+  await scraper.scrape();
+  const routes = routesOf(scraper, store);
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
     const head = request.method === 'HEAD';
     if (request.method !== 'GET' && !head) {
