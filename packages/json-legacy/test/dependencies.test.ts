@@ -26,7 +26,8 @@ describe('what @skill-metrics/json-legacy loads', () => {
     expect(outside).toEqual(['@skill-metrics/core/contract', '@skill-metrics/core/engine', 'proper-lockfile']);
     const pkg = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8'));
     expect(Object.keys(pkg.dependencies).sort()).toEqual(['@skill-metrics/core', 'proper-lockfile']);
-    expect(pkg.peerDependencies).toBeUndefined();
+    // The one peer is OpenTelemetry's API (plain JavaScript), which the engine records through.
+    expect(pkg.peerDependencies).toEqual({ '@opentelemetry/api': '^1.9.0' });
   });
 
   it('loads no database driver at run time', () => {
