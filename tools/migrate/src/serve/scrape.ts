@@ -28,7 +28,8 @@ const sameFigures = (a: SkillOverview, b: SkillOverview) =>
   a.p95DurationSeconds === b.p95DurationSeconds &&
   a.p99DurationSeconds === b.p99DurationSeconds;
 
-const ASCII = /^[\x00-\x7f]*$/;
+/** Printable ASCII: a line of it is as many bytes as characters. */
+const PRINTABLE_ASCII = /^[ -~]*$/;
 const n = formatSampleValue;
 
 /** A skill's lines, written out whole: a scrape after every skill changed makes 10,000 of these. */
@@ -45,9 +46,9 @@ function samplesOf(o: SkillOverview): SkillSamples {
   durations +=
     `skill_invocation_duration_seconds_sum{${skill}} ${n(o.totalDurationSeconds)}\n` +
     `skill_invocation_duration_seconds_count{${skill}} ${o.completedInvocations}\n`;
-  // One encoding for the three, kept as views into it; an ASCII line's bytes are its characters.
+  // One encoding for the three, kept as views into it; a printable ASCII line's bytes are its characters.
   const bytes = Buffer.from(totals + pending + durations);
-  const ascii = ASCII.test(skill);
+  const ascii = PRINTABLE_ASCII.test(skill);
   const a = ascii ? totals.length : Buffer.byteLength(totals);
   const b = a + (ascii ? pending.length : Buffer.byteLength(pending));
   return { figures: o, totals: bytes.subarray(0, a), pending: bytes.subarray(a, b), durations: bytes.subarray(b) };
