@@ -1,7 +1,7 @@
 // The store on PostgreSQL against the local server, each figure against a floor of raw `pg` in the
 // same run: `track` + `complete` against the very statements the store sends for it, replayed on one
 // raw connection; `recordInvocations` of 10,000 against a raw COPY of the same rows (and the
-// multi-row insert the store uses, for the choice between the two); `getSkillMetrics` against a raw
+// multi-row insert the store falls back to when an id is stored, for the choice between the two); `getSkillMetrics` against a raw
 // primary-key select of the same columns. Each side in a schema of its own.
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -201,7 +201,7 @@ export async function run({ quick = false } = {}) {
       'raw COPY of the rows',
     );
     report(
-      `raw multi-row insert (unnest) ×${IMPORT.toLocaleString('en')}, the store's way of inserting`,
+      `raw multi-row insert (unnest) ×${IMPORT.toLocaleString('en')}, the store's way when an id is stored`,
       {
         floorUs: median(copies) * 1000,
         candidateUs: median(inserts) * 1000,

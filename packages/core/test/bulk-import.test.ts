@@ -56,7 +56,7 @@ describe('importing in batches', () => {
       await bulk.recordInvocations(batch, { legacyQuirks: true, keep: { key: 'checkpoint', value: batch.length } });
     }
     expect(figureTables(bulkPath)).toEqual(reference);
-  });
+  }, 30_000);
 
   it('counts what another connection writes into the same hours meanwhile, once', async () => {
     const all = invocations(2000, 2);

@@ -9,7 +9,7 @@ export function describePgContract(target: PgTestDatabase): void {
   afterAll(() => target.close(schemas));
   const at = async (schema: string, options?: EngineOptions) => {
     await target.free();
-    return openStore({ url: target.url, schema, poolSize: target.poolSize, ...options });
+    return openStore({ url: target.url, schema, ...target.storeOptions, ...options });
   };
   const freshStore = (options?: EngineOptions) => {
     const schema = freshSchemaName('contract');

@@ -17,7 +17,7 @@ let n = 0;
 
 async function pgStore(schema: string): Promise<PgStore> {
   await target.free();
-  return openStore({ url: target.url, schema, poolSize: target.poolSize, clock });
+  return openStore({ url: target.url, schema, ...target.storeOptions, clock });
 }
 
 /** The reference: a SQLite file, each invocation recorded on its own. */

@@ -196,6 +196,83 @@ describe.runIf(server)('PgStore on the server', () => {
     await store.close();
   }, 120_000);
 
+  it('imports fresh ids by COPY keeping every character, and gives way to the insert when an id is stored or twice in a batch', async () => {
+    const store = await openStore({ url: PG_URL, schema: newSchema('copy') });
+    const awkward = ['tab\there', 'line\nbreak', 'cr\rhere', 'back\\slash', '\\.', '\\N', 'quote " \' 🚀', ''];
+    const batch = awkward.map((text, i) => ({
+      ...invocation(i, 'copied', i / 3),
+      workflowPath: text,
+      errorType: text || null,
+      completed: text === '',
+      sessionId: `s ${text}`,
+      projectPath: `/p/${text}`,
+      followUpActions: [text, `${text}!`],
+      userContext: { text, nested: { list: [text, 1.5, null, true] } },
+    }));
+    const recorded = await store.recordInvocations(batch);
+    expect(recorded.inserted).toBe(batch.length);
+    const stored = await store.getInvocations(batch.map((b) => b.id));
+    expect(
+      stored.map((s) => [
+        s?.workflowPath,
+        s?.errorType,
+        s?.sessionId,
+        s?.projectPath,
+        s?.followUpActions,
+        s?.userContext,
+      ]),
+    ).toEqual(
+      batch.map((b) => [b.workflowPath, b.errorType, b.sessionId, b.projectPath, b.followUpActions, b.userContext]),
+    );
+    expect(stored.map((s) => s?.durationSeconds)).toEqual(batch.map((b) => b.durationSeconds));
+
+    // Again with one new id among them: stored ones are settled, the new one inserted.
+    const again = await store.recordInvocations([...batch, invocation(99, 'copied', 2)]);
+    expect({ inserted: again.inserted, unchanged: again.unchanged }).toEqual({ inserted: 1, unchanged: batch.length });
+    // One id twice in a batch of new ones: the first is inserted, the second unchanged.
+    const twice = await store.recordInvocations([invocation(100, 'copied', 1), invocation(100, 'copied', 1)]);
+    expect({ inserted: twice.inserted, unchanged: twice.unchanged }).toEqual({ inserted: 1, unchanged: 1 });
+    expect((await store.getSkillMetrics('copied'))?.totalInvocations).toBe(batch.length + 2);
+    await store.close();
+  });
+
+  it('an id stored by another writer while the COPY runs: the COPY gives way to the insert, counted once', async () => {
+    const schema = newSchema('copy_race');
+    const applicationName = `skm-copy-race-${process.pid}`;
+    const store = await openStore({ url: PG_URL, schema, applicationName });
+    const batch = Array.from({ length: 500 }, (_, i) => invocation(i, 'raced', 1));
+    // The row exactly as the store keeps it, from a store of its own in another schema.
+    const probeSchema = newSchema('copy_probe');
+    const probe = await openStore({ url: PG_URL, schema: probeSchema });
+    await probe.recordInvocation(batch[250] as InvocationInput);
+    await probe.close();
+    // Another connection inserts it, uncommitted: the store's check does not see it, and its COPY
+    // waits on that row's unique index entry until the other commits.
+    const other = new pg.Client({ connectionString: PG_URL });
+    await other.connect();
+    await other.query('BEGIN');
+    await other.query(
+      `INSERT INTO "${schema}".skill_invocation SELECT * FROM "${probeSchema}".skill_invocation WHERE id = $1`,
+      [batch[250]?.id],
+    );
+    const importing = store.recordInvocations(batch);
+    for (let waited = 0; ; waited += 10) {
+      const [waiting] = await onServer(
+        "SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'",
+        [applicationName],
+      );
+      if (waiting) break;
+      if (waited > 20_000) throw new Error('the COPY never waited on the other row');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await other.query('COMMIT');
+    await other.end();
+    const result = await importing;
+    expect({ inserted: result.inserted, unchanged: result.unchanged }).toEqual({ inserted: 499, unchanged: 1 });
+    expect(await store.countInvocations({ skillName: 'raced' })).toBe(500);
+    await store.close();
+  }, 60_000);
+
   it('refuses text PostgreSQL cannot keep (U+0000) with a typed error, and finds a path by a word past its longest lexeme', async () => {
     const store = await openStore({ url: PG_URL, schema: newSchema('text') });
     for (const input of [

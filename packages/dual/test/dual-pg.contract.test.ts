@@ -20,6 +20,6 @@ describeDualContract(
       schemas.set(paths.db, schema);
     }
     await target.free();
-    return openStore({ url: target.url, schema, poolSize: target.poolSize, ...engine });
+    return openStore({ url: target.url, schema, ...target.storeOptions, ...engine });
   },
 );

@@ -35,10 +35,9 @@ import {
 import {
   FINISH_MANY,
   finishParameters,
-  INSERT_NEW,
   INVOCATION_COLUMNS,
   type InvocationRow,
-  insertParameters,
+  insertNew,
   invocationOfRow,
 } from './rows.js';
 
@@ -57,13 +56,15 @@ export class PgBackend implements StoreBackend {
   readonly #pool: pg.Pool;
   readonly #clock: Clock;
   readonly #where: string;
+  readonly #bulkCopy: boolean;
   /** Each skill's counts as last read, while its total is unchanged (see `CountCache`). */
   readonly #counts = new CountCache();
 
-  constructor(pool: pg.Pool, clock: Clock, where: string) {
+  constructor(pool: pg.Pool, clock: Clock, where: string, bulkCopy: boolean) {
     this.#pool = pool;
     this.#clock = clock;
     this.#where = where;
+    this.#bulkCopy = bulkCopy;
   }
 
   async insertPending(invocation: NewInvocation): Promise<string> {
@@ -301,7 +302,7 @@ export class PgBackend implements StoreBackend {
 
   /** Imports a checked batch inside the caller's transaction; a conflict rejects (and rolls back). */
   async #record(
-    q: Queryable,
+    q: pg.PoolClient,
     batch: readonly CheckedInvocation[],
   ): Promise<{ results: RecordResult[]; written: Written | null }> {
     const skills = [...new Set(batch.map((item) => item.skillName))];
@@ -313,9 +314,7 @@ export class PgBackend implements StoreBackend {
       [skills],
     );
     const hours = new BatchHours(new Map(latest.rows.map((row) => [row.skill_name, row.latest])));
-    const inserted = new Set(
-      (await q.query<{ id: string }>(INSERT_NEW, insertParameters(batch))).rows.map((row) => row.id),
-    );
+    const inserted = await insertNew(q, batch, this.#bulkCopy);
     const others = [...new Set(batch.filter((item) => !inserted.has(item.id)).map((item) => item.id))];
     const stored = new Map<string, Invocation>();
     if (others.length > 0) {

@@ -82,7 +82,11 @@ const MAX_ATTEMPTS = 5;
  * Runs `work` in one transaction on one connection of `pool`: committed whole, or rolled back and
  * rejected. A deadlock or serialization failure runs it again (with a short, growing pause).
  */
-export async function inTransaction<T>(pool: pg.Pool, work: (q: Queryable) => Promise<T>, begin = 'BEGIN'): Promise<T> {
+export async function inTransaction<T>(
+  pool: pg.Pool,
+  work: (client: pg.PoolClient) => Promise<T>,
+  begin = 'BEGIN',
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     const client = await pool.connect();
     let broken: unknown;

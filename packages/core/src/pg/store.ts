@@ -41,6 +41,12 @@ export interface PgStoreOptions extends EngineOptions {
    * @default false
    */
   readonly?: boolean;
+  /**
+   * Imports whose ids are all new go in by `COPY … FROM STDIN`, the fastest way in; `false` sends
+   * them as one insert, for a server that cannot take COPY over its protocol (PGlite through a socket).
+   * @default true
+   */
+  bulkCopy?: boolean;
 }
 
 const OPTIONS: ReadonlySet<string> = new Set([
@@ -49,6 +55,7 @@ const OPTIONS: ReadonlySet<string> = new Set([
   'poolSize',
   'applicationName',
   'readonly',
+  'bulkCopy',
   ...ENGINE_OPTIONS,
 ]);
 
@@ -72,7 +79,7 @@ export class PgStore extends EngineStore {
   /** Use `openPgStore`. */
   constructor(opened: OpenedPg, options: EngineOptions) {
     const { clock } = checkEngineOptions(options);
-    super(new PgBackend(opened.pool, clock, opened.where), options, PG_IMPORT_CHUNK);
+    super(new PgBackend(opened.pool, clock, opened.where, opened.bulkCopy), options, PG_IMPORT_CHUNK);
     this.url = opened.where;
     this.schema = opened.schema;
     this.migrationsApplied = opened.migrationsApplied;
@@ -106,6 +113,7 @@ interface OpenedPg {
   where: string;
   schema: string;
   migrationsApplied: number[];
+  bulkCopy: boolean;
 }
 
 /** Connects to the server, migrates the schema, and gives the store. */
@@ -135,6 +143,10 @@ export async function openPgStore(options: PgStoreOptions): Promise<PgStore> {
   if (typeof readonly !== 'boolean') {
     throw new InvalidInputError('readonly', `must be a boolean, got ${describe(readonly)}`);
   }
+  const bulkCopy = o.bulkCopy ?? true;
+  if (typeof bulkCopy !== 'boolean') {
+    throw new InvalidInputError('bulkCopy', `must be a boolean, got ${describe(bulkCopy)}`);
+  }
   const where = schema === 'public' ? redactUrl(serverUrl) : `${redactUrl(serverUrl)} (schema ${schema})`;
   let pool: pg.Pool;
   try {
@@ -151,7 +163,7 @@ export async function openPgStore(options: PgStoreOptions): Promise<PgStore> {
     } finally {
       client.release();
     }
-    return new PgStore({ pool, where, schema, migrationsApplied }, o);
+    return new PgStore({ pool, where, schema, migrationsApplied, bulkCopy }, o);
   } catch (error) {
     await pool.end().catch(() => {});
     if (error instanceof SkillMetricsError) throw error;

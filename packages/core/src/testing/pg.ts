@@ -13,8 +13,8 @@ export const PG_URL = process.env.SKILL_METRICS_TEST_PG_URL ?? 'postgres://postg
 export interface PgTestDatabase {
   kind: 'server' | 'pglite';
   url: string;
-  /** PGlite is one connection: a store on it must keep to a pool of one. */
-  poolSize: number | undefined;
+  /** What a store on it is opened with: PGlite is one connection (a pool of one) and takes no COPY. */
+  storeOptions: { poolSize?: number; bulkCopy?: boolean };
   /** Resolves when a store may connect: at once on the server; on PGlite, once the last store's connection is gone. */
   free(): Promise<void>;
   /** Drops the test file's schemas (the server), or stops PGlite. */
@@ -42,7 +42,7 @@ export async function pgServerAnswers(): Promise<boolean> {
 /** The server, or PGlite where there is none (see the module's note); `'pglite'` asks for PGlite in any case. */
 export async function pgTestDatabase(kind?: 'pglite'): Promise<PgTestDatabase> {
   if (kind !== 'pglite' && (await pgServerAnswers())) {
-    return { kind: 'server', url: PG_URL, poolSize: undefined, free: async () => {}, close: dropSchemas };
+    return { kind: 'server', url: PG_URL, storeOptions: {}, free: async () => {}, close: dropSchemas };
   }
   const { PGlite } = await import('@electric-sql/pglite');
   const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
@@ -54,7 +54,7 @@ export async function pgTestDatabase(kind?: 'pglite'): Promise<PgTestDatabase> {
   return {
     kind: 'pglite',
     url,
-    poolSize: 1,
+    storeOptions: { poolSize: 1, bulkCopy: false },
     free: async () => {
       for (let waited = 0; server.getStats().activeConnections > 0 && waited < 2000; waited += 5) {
         await new Promise((resolve) => setTimeout(resolve, 5));
