@@ -332,6 +332,7 @@ describe('opening a PgStore', () => {
       [{ url: PG_URL, schema: 'x'.repeat(64) }, 'schema'],
       [{ url: PG_URL, poolSize: 0 }, 'poolSize'],
       [{ url: PG_URL, readonly: 'yes' }, 'readonly'],
+      [{ url: PG_URL, bulkCopy: 1 }, 'bulkCopy'],
       [{ url: PG_URL, bogus: 1 }, 'options.bogus'],
       [{ url: `${PG_URL}?schema=a`, schema: 'b' }, 'schema'],
     ];
