@@ -1,9 +1,9 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
  * The packages as a user gets them: each packed as `pnpm pack` packs it for the registry, checked by
@@ -32,7 +32,7 @@ function pnpm(args: string[], cwd: string): string {
 /** Runs a command, giving its exit code and everything it printed. */
 function run(command: string, args: string[], cwd: string, env: Record<string, string> = {}) {
   const r = spawnSync(command, args, { cwd, encoding: 'utf8', env: { ...process.env, ...env } });
-  return { code: r.status, out: `${r.stdout}${r.stderr}` };
+  return { code: r.status, out: r.error ? String(r.error) : `${r.stdout}${r.stderr}` };
 }
 
 /** A fresh npm project in `name` with `dependencies` installed (tarballs or registry specs). */
@@ -49,6 +49,8 @@ const script = (dir: string, file: string, text: string) => {
   writeFileSync(join(dir, file), text);
   return run(process.execPath, [file], dir);
 };
+
+afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 beforeAll(() => {
   execFileSync(join(BIN, 'turbo'), ['run', 'build', '--output-logs=errors-only'], { cwd: ROOT, stdio: 'pipe' });
@@ -123,7 +125,13 @@ console.log(JSON.stringify(m));`,
   describe('every package together', () => {
     let dir = '';
     beforeAll(() => {
-      dir = project('full', [...tarballs.values(), 'better-sqlite3@^12.11.1', 'typescript@~5.9.3', '@types/node@^20']);
+      dir = project('full', [
+        ...tarballs.values(),
+        'better-sqlite3@^12.11.1',
+        'typescript@~5.9.3',
+        '@types/node@^20',
+        'tsx@^4.23.0',
+      ]);
     });
 
     it('core alone: a SQLite store tracks and reads back', () => {
@@ -207,6 +215,20 @@ export { code, first, metrics, skills, StoreBusyError, wrong };
       );
       const tsc = run(join(dir, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json'], dir);
       expect(tsc, tsc.out).toMatchObject({ code: 0, out: '' });
+    });
+
+    it.each(PACKAGES)("runs every example of $name's README, in order, in a fresh folder", ({ dir: pkg }) => {
+      const readme = readFileSync(join(ROOT, pkg, 'README.md'), 'utf8');
+      const examples = [...readme.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((m) => m[1] as string);
+      expect(examples.length, `${pkg}/README.md has no example`).toBeGreaterThan(0);
+      const folder = join(dir, 'examples', pkg.replace('/', '-'));
+      mkdirSync(folder, { recursive: true });
+      examples.forEach((example, i) => {
+        const file = join(folder, `example-${i + 1}.ts`);
+        writeFileSync(file, example);
+        const r = run(join(dir, 'node_modules', '.bin', 'tsx'), [file], folder, { TZ: 'UTC' });
+        expect(r.code, `${pkg}/README.md example ${i + 1}:\n${example}\n${r.out}`).toBe(0);
+      });
     });
 
     it('runs the CLI from its installed bin: --help, and a backfill of a small file', () => {
