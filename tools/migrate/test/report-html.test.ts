@@ -9,7 +9,10 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const CHROMIUM = '/usr/bin/chromium';
-if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package`);
+const present = existsSync(CHROMIUM);
+if (!present && process.env.CI === 'true')
+  throw new Error(`${CHROMIUM} is missing: CI needs Debian's chromium package`);
+if (!present) console.log(`report --html tests skipped: no ${CHROMIUM} (apt-get install -y chromium)`);
 
 const dir = mkdtempSync(join(tmpdir(), 'skill-metrics-report-html-'));
 const EVIL = '<script>alert(1)</script> "q" & 🚀';
@@ -63,6 +66,7 @@ async function writePage(db: string, name: string): Promise<string> {
 
 let browser: Browser;
 beforeAll(async () => {
+  if (!present) return;
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
@@ -102,7 +106,7 @@ const shown = async (tab: Page, name: string) => ({
   value: await figure(tab, name).getAttribute('data-value'),
 });
 
-describe('skill-metrics report --html', () => {
+describe.runIf(present)('skill-metrics report --html', () => {
   it('writes the page and prints the text report as without --html, then where the page is', async () => {
     const db = await database('cli.db', KNOWN);
     const plain = capture();
