@@ -35,7 +35,15 @@ import { exportPages } from './export-pages.js';
 import { type InvocationRow, invocationColumns, invocationOfRow, whereOf } from './invocation-rows.js';
 import { keepState } from './notes.js';
 import { PathSearch } from './path-search.js';
-import { ALL_SKILLS, type Db, prepareStatements, type Statements, storedSkillOf, timelineKey } from './statements.js';
+import {
+  ALL_SKILLS,
+  type Db,
+  overviewOfRow,
+  prepareStatements,
+  type Statements,
+  storedSkillOf,
+  timelineKey,
+} from './statements.js';
 
 const p = sql.placeholder;
 
@@ -190,21 +198,7 @@ export class SqliteBackend implements StoreBackend {
   overview(): Promise<SkillOverview[]> {
     const s = this.#statements;
     return this.#whenFree(() =>
-      this.#snapshot(() =>
-        withPendingCounts(
-          s.overviewTotals().map(([skillName, completed, abandoned, duration, p50, p95, p99]) => ({
-            skillName,
-            completedInvocations: completed,
-            abandonedInvocations: abandoned,
-            pendingInvocations: 0,
-            totalDurationSeconds: duration,
-            p50DurationSeconds: p50,
-            p95DurationSeconds: p95,
-            p99DurationSeconds: p99,
-          })),
-          new Map(s.pendingBySkill()),
-        ),
-      ),
+      this.#snapshot(() => withPendingCounts(s.overviewTotals().map(overviewOfRow), new Map(s.pendingBySkill()))),
     );
   }
 

@@ -49,8 +49,20 @@ const TOTALS_UPSERTED = [
   'timelineOpenHour',
 ] as const;
 
-/** A skill's overview figures but its pending count, in `toSkillOverview`'s order. */
+/** A skill's overview figures but its pending count, as `overviewTotals` reads them. */
 type OverviewTotalsRow = [string, number, number, number, number | null, number | null, number | null];
+
+/** An `overviewTotals` row as an overview with no pending count yet (`withPendingCounts` sets it). */
+export const overviewOfRow = ([skillName, completed, abandoned, duration, p50, p95, p99]: OverviewTotalsRow) => ({
+  skillName,
+  completedInvocations: completed,
+  abandonedInvocations: abandoned,
+  pendingInvocations: 0,
+  totalDurationSeconds: duration,
+  p50DurationSeconds: p50,
+  p95DurationSeconds: p95,
+  p99DurationSeconds: p99,
+});
 
 export function prepareStatements(db: Db, client: Database.Database) {
   return {
