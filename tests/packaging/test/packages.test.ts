@@ -22,17 +22,33 @@ const work = mkdtempSync(join(tmpdir(), 'skill-metrics-packaging-'));
 const packs = join(work, 'packs');
 const tarballs = new Map<string, string>();
 
+/** How long any one command may take: a stuck install fails the test instead of hanging the run. */
+const COMMAND_TIMEOUT_MS = 300_000;
+/** What the projects install beside the tarballs, at the versions the workspace's lockfile has. */
+const FROM_REGISTRY = ['better-sqlite3@12.11.1', 'typescript@5.9.3', '@types/node@20.19.43', 'tsx@4.23.15'];
+
 /** pnpm as this run was started with it (`npx pnpm@…` puts no pnpm on the PATH), else the PATH's. */
 function pnpm(args: string[], cwd: string): string {
   const own = process.env.npm_execpath;
   const [command, argv] = own?.includes('pnpm') ? [process.execPath, [own, ...args]] : ['pnpm', args];
-  return execFileSync(command as string, argv as string[], { cwd, encoding: 'utf8', stdio: 'pipe' });
+  return execFileSync(command as string, argv as string[], {
+    cwd,
+    encoding: 'utf8',
+    stdio: 'pipe',
+    timeout: COMMAND_TIMEOUT_MS,
+  });
 }
 
-/** Runs a command, giving its exit code and everything it printed. */
+/** Runs a command: its exit code, what it wrote to stdout, and everything it printed (for messages). */
 function run(command: string, args: string[], cwd: string, env: Record<string, string> = {}) {
-  const r = spawnSync(command, args, { cwd, encoding: 'utf8', env: { ...process.env, ...env } });
-  return { code: r.status, out: r.error ? String(r.error) : `${r.stdout}${r.stderr}` };
+  const r = spawnSync(command, args, {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    timeout: COMMAND_TIMEOUT_MS,
+  });
+  const out = r.error ? String(r.error) : `${r.stdout}${r.stderr}`;
+  return { code: r.status, stdout: r.stdout ?? '', out };
 }
 
 /** A fresh npm project in `name` with `dependencies` installed (tarballs or registry specs). */
@@ -53,12 +69,17 @@ const script = (dir: string, file: string, text: string) => {
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 beforeAll(() => {
-  execFileSync(join(BIN, 'turbo'), ['run', 'build', '--output-logs=errors-only'], { cwd: ROOT, stdio: 'pipe' });
+  execFileSync(join(BIN, 'turbo'), ['run', 'build', '--output-logs=errors-only'], {
+    cwd: ROOT,
+    stdio: 'pipe',
+    timeout: COMMAND_TIMEOUT_MS,
+  });
   mkdirSync(packs);
   for (const p of PACKAGES) {
     pnpm(['pack', '--pack-destination', packs], join(ROOT, p.dir));
     const file = readdirSync(packs).find((f) => f.startsWith(p.name.replace('@', '').replace('/', '-')));
-    tarballs.set(p.name, join(packs, file as string));
+    if (file === undefined) throw new Error(`pnpm pack left no tarball of ${p.name} in ${packs}`);
+    tarballs.set(p.name, join(packs, file));
   }
 });
 
@@ -119,19 +140,13 @@ await store.close();
 console.log(JSON.stringify(m));`,
     );
     expect(r.code, r.out).toBe(0);
-    expect(JSON.parse(r.out)).toMatchObject({ totalSkills: 2, totalInvocations: 2, overallCompletionRate: 50 });
+    expect(JSON.parse(r.stdout)).toMatchObject({ totalSkills: 2, totalInvocations: 2, overallCompletionRate: 50 });
   });
 
   describe('every package together', () => {
     let dir = '';
     beforeAll(() => {
-      dir = project('full', [
-        ...tarballs.values(),
-        'better-sqlite3@^12.11.1',
-        'typescript@~5.9.3',
-        '@types/node@^20',
-        'tsx@^4.23.0',
-      ]);
+      dir = project('full', [...tarballs.values(), ...FROM_REGISTRY]);
     });
 
     it('core alone: a SQLite store tracks and reads back', () => {
@@ -146,7 +161,10 @@ console.log(JSON.stringify({ completed: m.completedInvocations, session: await s
 await store.close();`,
       );
       expect(r.code, r.out).toBe(0);
-      expect(JSON.parse(r.out)).toMatchObject({ completed: 1, session: [{ skillName: 'build', invocationCount: 1 }] });
+      expect(JSON.parse(r.stdout)).toMatchObject({
+        completed: 1,
+        session: [{ skillName: 'build', invocationCount: 1 }],
+      });
     });
 
     it('dual with both stores: a write lands on both sides', () => {
@@ -168,7 +186,7 @@ console.log(JSON.stringify({
 await store.close();`,
       );
       expect(r.code, r.out).toBe(0);
-      expect(JSON.parse(r.out)).toEqual({ legacy: 1, db: 1 });
+      expect(JSON.parse(r.stdout)).toEqual({ legacy: 1, db: 1 });
     });
 
     it('type-checks a consumer under module and moduleResolution nodenext', () => {

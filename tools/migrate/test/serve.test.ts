@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore, type SkillOverview, type SqliteStore } from '@skill-metrics/core';
@@ -167,6 +167,20 @@ describe('skill-metrics serve: the other pages', () => {
     const post = await get('/metrics', { method: 'POST' });
     expect(post.status).toBe(405);
     expect(post.response.headers.get('allow')).toBe('GET, HEAD');
+    expect((await get('/favicon.ico')).status).toBe(204);
+    // A target that is no URL (Node's parser lets `http://[` through) is refused, and the server goes on.
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(new URL(base).port), '127.0.0.1', () =>
+        socket.end('GET http://[ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'),
+      );
+      let text = '';
+      socket.setEncoding('utf8').on('data', (chunk) => {
+        text += chunk;
+      });
+      socket.on('end', () => resolve(text)).on('error', reject);
+    });
+    expect(raw).toMatch(/^HTTP\/1\.1 400 /);
+    expect((await get('/healthz')).status).toBe(200);
     const head = await get('/metrics', { method: 'HEAD' });
     expect(head.status).toBe(200);
     expect(head.body).toBe('');

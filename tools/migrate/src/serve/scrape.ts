@@ -101,7 +101,7 @@ export class MetricsScraper {
     out.family(
       'skill_invocation_duration_seconds',
       'summary',
-      "Durations of each skill's completed invocations (quantiles within 1 %; NaN before the first).",
+      "Durations of each skill's completed invocations (quantiles within 1 %; NaN before the first); _count counts every completed one, as the store's average does.",
     );
     for (const s of skills) out.samples(s.durations);
 

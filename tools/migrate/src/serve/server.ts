@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { SkillMetricsError } from '@skill-metrics/core';
 import type { DatabaseStore } from '../commands/database.js';
 import { gatherReportFigures } from '../report/figures.js';
 import { renderReportPage } from '../report/html.js';
@@ -47,8 +48,21 @@ function routesOf(scraper: MetricsScraper, store: DatabaseStore): Record<string,
 }
 
 function send(response: ServerResponse, status: number, type: string, body: string | Buffer, head: boolean): void {
+  if (status === 204) {
+    response.writeHead(204).end();
+    return;
+  }
   response.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
   response.end(head ? undefined : body);
+}
+
+/** The path of a request's target, or `null` when it is not one (`GET http://[ HTTP/1.1`). */
+function pathOf(target: string | undefined): string | null {
+  try {
+    return new URL(target ?? '/', 'http://localhost').pathname;
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -68,7 +82,11 @@ export async function startMetricsServer(store: DatabaseStore, options: MetricsS
       send(response, 405, 'text/plain; charset=utf-8', 'only GET and HEAD\n', false);
       return;
     }
-    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+    const path = pathOf(request.url);
+    if (path === null) {
+      send(response, 400, 'text/plain; charset=utf-8', 'not a request target\n', head);
+      return;
+    }
     const route = Object.hasOwn(routes, path) ? routes[path] : undefined;
     if (!route) {
       send(response, 404, 'text/plain; charset=utf-8', `no page at ${path}: try /metrics, / or /healthz\n`, head);
@@ -79,20 +97,24 @@ export async function startMetricsServer(store: DatabaseStore, options: MetricsS
       send(response, page.status ?? 200, page.type, page.body, head);
     } catch (error) {
       options.log(`skill-metrics serve: ${path}: ${(error as Error).message}`);
-      send(
-        response,
-        503,
-        'text/plain; charset=utf-8',
-        `the database could not be read: ${(error as Error).message}\n`,
-        head,
-      );
+      // A store's failure is the database's (the scraper marks the target down); any other, a bug here.
+      const stored = error instanceof SkillMetricsError;
+      const text = `${stored ? 'the database could not be read' : 'internal error'}: ${(error as Error).message}\n`;
+      send(response, stored ? 503 : 500, 'text/plain; charset=utf-8', text, head);
     }
   };
-  const server = createServer((request, response) => void handle(request, response));
+  const server = createServer((request, response) => {
+    handle(request, response).catch((error: unknown) => {
+      options.log(`skill-metrics serve: ${(error as Error).message}`);
+      response.destroy();
+    });
+  });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {
       server.off('error', reject);
+      // Past the start, a failure of the server itself (too many open files, say) is told, not thrown.
+      server.on('error', (error) => options.log(`skill-metrics serve: ${error.message}`));
       const { port } = server.address() as AddressInfo;
       const host = options.host.includes(':') ? `[${options.host}]` : options.host;
       resolve({
