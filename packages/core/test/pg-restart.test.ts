@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type InvocationInput, openStore, type PgStore, StoreConnectionError } from '@skill-metrics/core';
+import { freePort } from '@skill-metrics/core/testing/process';
 import { afterAll, describe, expect, it } from 'vitest';
 
 /**
@@ -22,15 +22,6 @@ function pgBin(name: string, args: string[]): void {
     ? ['/usr/sbin/runuser', ['-u', 'postgres', '--', `${BIN}/${name}`, ...args]]
     : [`${BIN}/${name}`, args];
   execFileSync(command as string, argv as string[], { stdio: 'pipe' });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 const invocation = (i: number): InvocationInput => ({

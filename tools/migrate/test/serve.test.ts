@@ -1,10 +1,11 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore, type SkillOverview, type SqliteStore } from '@skill-metrics/core';
 import { testInvocation } from '@skill-metrics/core/testing';
+import { freePort } from '@skill-metrics/core/testing/process';
 import { GUARDRAIL_KEY, MISMATCH_NOTE, OWED_NOTE } from '@skill-metrics/dual';
 import Database from 'better-sqlite3';
 import { chromium } from 'playwright-core';
@@ -207,13 +208,19 @@ describe('skill-metrics serve: the other pages', () => {
     }
   });
 
-  it('refuses a port in use (exit 2, said why), a missing database and a bad port', async () => {
+  it('refuses a port in use (exit 2, said why), a missing database, a bad port and a host that is none', async () => {
     const port = new URL(base).port;
-    const [taken, missing, bad] = await Promise.all([
+    const [taken, missing, bad, nowhere, blank] = await Promise.all([
       startCli(['serve', '--db', dbPath, '--port', port]).exit,
       startCli(['serve', '--db', join(dir, 'none.db'), '--port', '0']).exit,
       startCli(['serve', '--db', dbPath, '--port', '70000']).exit,
+      startCli(['serve', '--db', dbPath, '--port', '0', '--host', 'no-such-host.invalid']).exit,
+      startCli(['serve', '--db', dbPath, '--host', '']).exit,
     ]);
+    expect(nowhere.code).toBe(2);
+    expect(nowhere.stderr).toMatch(/^skill-metrics: cannot listen on no-such-host\.invalid port 0: .*ENOTFOUND/);
+    expect(blank.code).toBe(2);
+    expect(blank.stderr).toContain('--host must name an address');
     expect(taken.code).toBe(2);
     expect(taken.stderr).toMatch(new RegExp(`cannot listen on 127\\.0\\.0\\.1 port ${port}: .*EADDRINUSE`));
     expect(missing.code).toBe(2);
@@ -253,16 +260,6 @@ describe('skill-metrics serve when the database fails', () => {
     }
   }, 30_000);
 });
-
-/** A port nothing listens on now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 async function until<T>(what: string, read: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

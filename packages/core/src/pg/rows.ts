@@ -76,8 +76,8 @@ export function insertParameters(batch: readonly (CheckedInvocation | Invocation
 /**
  * Inserts the batch's invocations not stored yet and gives their ids. A batch of ids all new (a
  * fresh import) goes in by COPY, about 1.7× faster than the insert; one with an id stored or given
- * twice (or with `copy` false), by `INSERT_NEW`. A writer that stores one of the ids in between (another skill's, not
- * locked out) fails the COPY, which then gives way to the insert.
+ * twice (or with `copy` false), by `INSERT_NEW`. A writer that stores one of the ids in between
+ * (another skill's, not locked out) fails the COPY, which then gives way to the insert.
  */
 export async function insertNew(
   client: pg.ClientBase,

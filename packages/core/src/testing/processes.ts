@@ -1,12 +1,15 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, truncateSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 /**
  * `@skill-metrics/core/testing/process`: real OS processes for the stores' concurrency tests. The
  * test starts workers with `startWorker`; each worker calls `waitForGo` first, so that several can be
- * released at the same moment. No vitest here: workers import it.
+ * released at the same moment; `freePort` gives a port for a server a test starts. No vitest here:
+ * workers import it.
  */
 
 export interface Worker {
@@ -91,4 +94,16 @@ export function wholeLines(path: string): string[] {
   const whole = text.slice(0, end);
   if (end < text.length) truncateSync(path, Buffer.byteLength(whole));
   return whole.split('\n').filter(Boolean);
+}
+
+/** A TCP port on 127.0.0.1 that nothing listens on now, for a server a test starts. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer()
+      .once('error', reject)
+      .listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as AddressInfo;
+        probe.close(() => resolve(port));
+      });
+  });
 }

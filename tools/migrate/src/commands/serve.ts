@@ -1,6 +1,6 @@
 import { type Command, intOption, stringOption, UsageError } from '../options.js';
 import { flagFileArg } from '../rollout/flag-file.js';
-import { startMetricsServer } from '../serve/server.js';
+import { ListenError, startMetricsServer } from '../serve/server.js';
 import { databaseArg, openForReading } from './database.js';
 
 /** The port of the OpenTelemetry Prometheus exporter, for a scrape config that expects it. */
@@ -28,6 +28,7 @@ export const serveCommand: Command = {
     const port = intOption(args, 'port') ?? DEFAULT_SERVE_PORT;
     if (port > 65_535) throw new UsageError(`--port must be 0–65535, got ${port}`);
     const host = stringOption(args, 'host') ?? '127.0.0.1';
+    if (host === '') throw new UsageError('--host must name an address, e.g. 127.0.0.1 or 0.0.0.0');
     const flag = flagFileArg(stringOption(args, 'flag-file'), process.env);
     const target = databaseArg(args);
     const store = await openForReading(target);
@@ -36,7 +37,7 @@ export const serveCommand: Command = {
       try {
         server = await startMetricsServer(store, { host, port, flagFile: flag.path, log: io.err });
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).syscall !== 'listen') throw error;
+        if (!(error instanceof ListenError)) throw error;
         io.err(`skill-metrics: cannot listen on ${host} port ${port}: ${(error as Error).message}`);
         return 2;
       }

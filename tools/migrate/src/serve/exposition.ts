@@ -26,7 +26,12 @@ export function formatSampleValue(value: number): string {
 /** One label of a sample, `name="value"`, the value escaped. */
 export const label = (name: string, value: string) => `${name}="${escapeLabelValue(value)}"`;
 
-/** Builds an exposition text family by family; `text()` or `bytes()` gives it whole. */
+/** One sample's line; `labels` are `label`s joined by commas (made once when samples share them), or ''. */
+export function sampleLine(name: string, labels: string, value: number): string {
+  return `${labels === '' ? name : `${name}{${labels}}`} ${formatSampleValue(value)}\n`;
+}
+
+/** Builds an exposition text family by family; `bytes()` gives it whole. */
 export class Exposition {
   // Joined once, at the end: one copy of each piece. Pieces may come encoded already (`samples`).
   readonly #parts: Array<string | Uint8Array> = [];
@@ -37,20 +42,16 @@ export class Exposition {
     return this;
   }
 
-  /** One sample; `labels` are `label`s joined by commas (made once when samples share them), or ''. */
+  /** One sample (see `sampleLine`). */
   sample(name: string, labels: string, value: number): this {
-    this.#parts.push(`${labels === '' ? name : `${name}{${labels}}`} ${formatSampleValue(value)}\n`);
+    this.#parts.push(sampleLine(name, labels, value));
     return this;
   }
 
-  /** Sample lines made before (by another `Exposition`), as text or UTF-8, for the family begun last. */
-  samples(lines: string | Uint8Array): this {
+  /** Sample lines made before, in UTF-8, for the family begun last. */
+  samples(lines: Uint8Array): this {
     this.#parts.push(lines);
     return this;
-  }
-
-  text(): string {
-    return this.#parts.map((p) => (typeof p === 'string' ? p : Buffer.from(p).toString('utf8'))).join('');
   }
 
   /** The text as UTF-8, what is sent. */

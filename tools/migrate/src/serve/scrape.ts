@@ -2,7 +2,7 @@ import { type AnalyticsStore, type SkillOverview, timestampToEpochMs } from '@sk
 import { checkShares, STORAGE_MODES } from '@skill-metrics/dual';
 import { readRolloutNotes } from '../rollout/evidence.js';
 import { FlagFileError, readFlagFile, type Shares } from '../rollout/flag-file.js';
-import { Exposition, formatSampleValue, label } from './exposition.js';
+import { Exposition, label, sampleLine } from './exposition.js';
 
 /** The summary's quantiles, and the overview field each is read from. */
 const QUANTILES = [
@@ -30,22 +30,21 @@ const sameFigures = (a: SkillOverview, b: SkillOverview) =>
 
 /** Printable ASCII: a line of it is as many bytes as characters. */
 const PRINTABLE_ASCII = /^[ -~]*$/;
-const n = formatSampleValue;
 
 /** A skill's lines, written out whole: a scrape after every skill changed makes 10,000 of these. */
 function samplesOf(o: SkillOverview): SkillSamples {
   const skill = label('skill', o.skillName);
   const totals =
-    `skill_invocations_total{${skill},outcome="completed"} ${o.completedInvocations}\n` +
-    `skill_invocations_total{${skill},outcome="abandoned"} ${o.abandonedInvocations}\n`;
-  const pending = `skill_invocations_pending{${skill}} ${o.pendingInvocations}\n`;
+    sampleLine('skill_invocations_total', `${skill},outcome="completed"`, o.completedInvocations) +
+    sampleLine('skill_invocations_total', `${skill},outcome="abandoned"`, o.abandonedInvocations);
+  const pending = sampleLine('skill_invocations_pending', skill, o.pendingInvocations);
   let durations = '';
   for (const [q, field] of QUANTILES) {
-    durations += `skill_invocation_duration_seconds{${skill},quantile="${q}"} ${n(o[field] ?? Number.NaN)}\n`;
+    durations += sampleLine('skill_invocation_duration_seconds', `${skill},quantile="${q}"`, o[field] ?? Number.NaN);
   }
   durations +=
-    `skill_invocation_duration_seconds_sum{${skill}} ${n(o.totalDurationSeconds)}\n` +
-    `skill_invocation_duration_seconds_count{${skill}} ${o.completedInvocations}\n`;
+    sampleLine('skill_invocation_duration_seconds_sum', skill, o.totalDurationSeconds) +
+    sampleLine('skill_invocation_duration_seconds_count', skill, o.completedInvocations);
   // One encoding for the three, kept as views into it; a printable ASCII line's bytes are its characters.
   const bytes = Buffer.from(totals + pending + durations);
   const ascii = PRINTABLE_ASCII.test(skill);

@@ -17,6 +17,11 @@ export interface MetricsServerOptions {
   log(text: string): void;
 }
 
+/** The server could not take its address: the port in use, a host that does not resolve, … */
+export class ListenError extends Error {
+  override name = 'ListenError';
+}
+
 export interface MetricsServer {
   /** `http://host:port`, the port as bound. */
   url: string;
@@ -110,9 +115,10 @@ export async function startMetricsServer(store: DatabaseStore, options: MetricsS
     });
   });
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    const refused = (error: Error) => reject(new ListenError(error.message, { cause: error }));
+    server.once('error', refused);
     server.listen(options.port, options.host, () => {
-      server.off('error', reject);
+      server.off('error', refused);
       // Past the start, a failure of the server itself (too many open files, say) is told, not thrown.
       server.on('error', (error) => options.log(`skill-metrics serve: ${error.message}`));
       const { port } = server.address() as AddressInfo;
